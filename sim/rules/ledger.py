@@ -1,0 +1,142 @@
+"""The credit ledger: dated batches, spent oldest first, with caps, expiry, refunds and a movement log."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+
+class Movement(StrEnum):
+    GRANT = "grant"
+    SPEND = "spend"
+    REFUND = "refund"
+    EXPIRE = "expire"
+    FORFEIT = "forfeit"
+
+
+class LedgerRow(NamedTuple):
+    """One movement of credits, as shown in a credits log."""
+
+    time: float
+    kind: Movement
+    amount: int
+    seat: int | None
+    inmail: int | None
+
+
+@dataclass
+class Batch:
+    """Credits that arrived together and share an expiry."""
+
+    created: float
+    remaining: int
+    expires_at: float | None
+
+
+class LedgerError(RuntimeError):
+    """An operation the rules forbid (a double refund, a refund of an unspent credit, a broken identity)."""
+
+
+class CreditLedger:
+    """One pool of credits. `cap` bounds the balance whenever credits arrive (the excess is forfeited);
+    `batch_expiry_days` makes each batch expire that long after it arrives."""
+
+    def __init__(self, cap: int | None = None, batch_expiry_days: float | None = None) -> None:
+        self.cap = cap
+        self.batch_expiry_days = batch_expiry_days
+        self.batches: deque[Batch] = deque()
+        self.rows: list[LedgerRow] = []
+        self.totals: dict[Movement, int] = {m: 0 for m in Movement}
+        self.balance = 0
+        self._spent_by: dict[int, int | None] = {}
+        self._refunded: set[int] = set()
+        self._clock = float("-inf")
+
+    def _record(self, t: float, kind: Movement, amount: int, seat: int | None, inmail: int | None) -> None:
+        self.rows.append(LedgerRow(t, kind, amount, seat, inmail))
+        self.totals[kind] += amount
+
+    def _advance(self, t: float) -> None:
+        if t < self._clock:
+            raise LedgerError(f"ledger time went backwards: {t} < {self._clock}")
+        self._clock = t
+        self.expire_due(t)
+
+    def expire_due(self, t: float) -> int:
+        """Expire every batch whose expiry is at or before `t`, recorded at its own expiry time."""
+        expired = 0
+        if self.batch_expiry_days is None:
+            return 0
+        while self.batches and self.batches[0].expires_at is not None and self.batches[0].expires_at <= t:
+            batch = self.batches.popleft()
+            if batch.remaining:
+                assert batch.expires_at is not None
+                self._record(batch.expires_at, Movement.EXPIRE, batch.remaining, None, None)
+                self.balance -= batch.remaining
+                expired += batch.remaining
+        return expired
+
+    def _add(self, t: float, amount: int, kind: Movement, seat: int | None, inmail: int | None) -> int:
+        self._record(t, kind, amount, seat, inmail)
+        room = amount if self.cap is None else max(0, min(amount, self.cap - self.balance))
+        if amount - room:
+            self._record(t, Movement.FORFEIT, amount - room, seat, inmail)
+        if room:
+            expires = None if self.batch_expiry_days is None else t + self.batch_expiry_days
+            self.batches.append(Batch(t, room, expires))
+            self.balance += room
+        return room
+
+    def grant(self, t: float, amount: int) -> int:
+        """Add a monthly grant; returns how much the cap let in."""
+        self._advance(t)
+        return self._add(t, amount, Movement.GRANT, None, None)
+
+    def spend(self, t: float, seat: int, inmail: int) -> bool:
+        """Spend one credit, oldest batch first; False when none is left."""
+        self._advance(t)
+        if inmail in self._spent_by:
+            raise LedgerError(f"InMail {inmail} already spent a credit")
+        if self.balance <= 0:
+            return False
+        batch = self.batches[0]
+        batch.remaining -= 1
+        if batch.remaining == 0:
+            self.batches.popleft()
+        self.balance -= 1
+        self._spent_by[inmail] = seat
+        self._record(t, Movement.SPEND, 1, seat, inmail)
+        return True
+
+    def refund(self, t: float, inmail: int) -> int:
+        """Give the credit of `inmail` back as a new batch subject to the cap; returns credits kept (0 or 1)."""
+        self._advance(t)
+        if inmail not in self._spent_by:
+            raise LedgerError(f"InMail {inmail} spent no credit, so it cannot be refunded")
+        if inmail in self._refunded:
+            raise LedgerError(f"InMail {inmail} was already refunded")
+        self._refunded.add(inmail)
+        return self._add(t, 1, Movement.REFUND, self._spent_by[inmail], inmail)
+
+    def was_refunded(self, inmail: int) -> bool:
+        return inmail in self._refunded
+
+    def conservation_gap(self) -> int:
+        """granted + refunded - (spent + expired + forfeited + balance): zero when nothing leaked."""
+        tot = self.totals
+        inflow = tot[Movement.GRANT] + tot[Movement.REFUND]
+        outflow = tot[Movement.SPEND] + tot[Movement.EXPIRE] + tot[Movement.FORFEIT]
+        return inflow - outflow - self.balance
+
+    def check(self) -> None:
+        """Raise LedgerError when the conservation identity or the batch bookkeeping is broken."""
+        gap = self.conservation_gap()
+        if gap:
+            raise LedgerError(f"credit conservation broken by {gap}: {dict(self.totals)}, balance {self.balance}")
+        held = sum(b.remaining for b in self.batches)
+        if held != self.balance or self.balance < 0:
+            raise LedgerError(f"batches hold {held} but balance is {self.balance}")
+        if self.cap is not None and self.balance > self.cap:
+            raise LedgerError(f"balance {self.balance} above cap {self.cap}")
