@@ -81,9 +81,7 @@ class Account:
         self.monthly_grant = self.plan.monthly_credits * (len(seat_ids) if self.plan.per_seat else 1)
         cap = None if self.plan.cap_months is None else round(self.plan.cap_months * self.monthly_grant)
         self.ledger = CreditLedger(cap=cap, batch_expiry_days=self.plan.batch_expiry_days)
-        self.seats = {
-            sid: Seat(sid, rules, calendar, day) for sid, day in zip(seat_ids, activation_days, strict=True)
-        }
+        self.seats = {sid: Seat(sid, rules, calendar, day) for sid, day in zip(seat_ids, activation_days, strict=True)}
         self.inmails_sent = 0
         self.free_sent = 0
 
@@ -106,7 +104,13 @@ class Account:
         return {sid: seat.policy.evaluate(day) for sid, seat in self.seats.items()}
 
     def try_send(
-        self, t: float, seat_id: int, inmail: int, *, first_degree: bool = False, open_profile: bool = False,
+        self,
+        t: float,
+        seat_id: int,
+        inmail: int,
+        *,
+        first_degree: bool = False,
+        open_profile: bool = False,
         bulk: bool = True,
     ) -> Decision:
         """Ask the rules whether `seat_id` may send message `inmail` at `t`; when allowed, it is recorded."""
