@@ -1,0 +1,69 @@
+"""How candidates answer: a sampler that, given a candidate and a message, returns when it is read, the
+outcome and when the response comes. Models plug in behind `Sampler`."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+from ..rules import Rules
+from ..scenario import SimpleBehaviour
+from .candidates import Population
+from .streams import Streams
+
+NO_RESPONSE = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What the sampler may look at in a message."""
+
+    channel: str  # "inmail" or "email"
+    sent_at: float
+    personalised: bool
+    bulk: bool
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Lifecycle:
+    """What will happen to one message: read time, outcome and response time (inf when never)."""
+
+    read_at: float
+    outcome: str
+    responded_at: float
+
+
+class Sampler(Protocol):
+    def sample(self, candidate: int, message: Message) -> Lifecycle: ...
+
+
+class SimpleSampler:
+    """Every candidate alike. Each candidate's delays and uniforms are drawn once, up front, from their own
+    streams, so two scenarios with the same seed see the same candidates answer the same way."""
+
+    def __init__(self, spec: SimpleBehaviour, rules: Rules, population: Population, streams: Streams) -> None:
+        n = population.size
+        self.p_inmail = spec.response_probability
+        self.p_email = spec.response_probability / rules.inmail_vs_email
+        self.accept_share = spec.accept_share
+        self.read_delay = spec.read_delay.sample(streams["read"], n)
+        self.u_response = streams["response"].random(n)
+        self.reply_delay = spec.reply_delay.sample(streams["reply_delay"], n)
+        self.u_outcome = streams["outcome"].random(n)
+
+    def sample(self, candidate: int, message: Message) -> Lifecycle:
+        read_at = message.sent_at + float(self.read_delay[candidate])
+        p = self.p_inmail if message.channel == "inmail" else self.p_email
+        if self.u_response[candidate] >= p:
+            return Lifecycle(read_at, NO_RESPONSE, math.inf)
+        outcome = "accepted" if self.u_outcome[candidate] < self.accept_share else "declined"
+        return Lifecycle(read_at, outcome, read_at + float(self.reply_delay[candidate]))
+
+
+def make_sampler(spec: SimpleBehaviour, rules: Rules, population: Population, streams: Streams) -> Sampler:
+    """The sampler for the scenario's behaviour model."""
+    if spec.model == "simple":
+        return SimpleSampler(spec, rules, population, streams)
+    raise ValueError(f"unknown behaviour model {spec.model!r}")
