@@ -57,7 +57,8 @@ class ReplicationOutput:
     messages: MessageLog
     senders: list[Recruiter]
     accounts: dict[str, Account]
-    sent: np.ndarray  # [sender, day] InMails and messages sent
+    sent: np.ndarray  # [sender, day] messages sent on any channel, InMail or not
+    inmails_sent: np.ndarray  # [sender, day] InMails sent (paid or free by the Open Profile rule)
     responses: np.ndarray  # [sender, day] responses received
     blocked: dict[str, np.ndarray]  # reason -> [sender, day]
     policy_state: np.ndarray  # [sender, day] PolicyState code
@@ -124,6 +125,7 @@ class Outreach:
         self.senders = self._staff(seats_by_spec)
         n, h = len(self.senders), self.horizon
         self.sent = np.zeros((n, h), dtype=np.int64)
+        self.inmails_sent = np.zeros((n, h), dtype=np.int64)
         self.responses = np.zeros((n, h), dtype=np.int64)
         self.blocked = {r: np.zeros((n, h), dtype=np.int64) for r in BLOCK_REASONS}
         self.policy_state = np.zeros((n, h), dtype=np.int8)
@@ -201,6 +203,8 @@ class Outreach:
                 return
             assert decision.cost is not None
             cost = decision.cost.value
+            if decision.cost is not Cost.CONNECTION:
+                self.inmails_sent[r.sender, day] += 1
         self.population.take(candidate)
         self.sent[r.sender, day] += 1
         life = self.sampler.sample(candidate, Message(channel, t, personalised, bulk, r.group.message_length))
@@ -267,6 +271,7 @@ class Outreach:
             senders=self.senders,
             accounts=self.accounts,
             sent=self.sent,
+            inmails_sent=self.inmails_sent,
             responses=self.responses,
             blocked=self.blocked,
             policy_state=self.policy_state,
