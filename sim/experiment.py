@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from .model.world import Outreach
+from .model import ENGINES
 from .results import Results, headline_text, replication_kpis, replication_tables
 from .scenario import Scenario, ScenarioError, load_scenario
 
@@ -22,7 +22,10 @@ def run_replication(
     scenario: Scenario, replication: int, seed: int
 ) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
     """One replication: its KPIs and tables. Replication r always draws from the streams of (seed, r)."""
-    out = Outreach(scenario, replication, seed).run()
+    engine = ENGINES.get(scenario.engine)
+    if engine is None:
+        raise ValueError(f"engine {scenario.engine!r} is not available (have: {', '.join(ENGINES)})")
+    out = engine(scenario, replication, seed).run()
     kpis = replication_kpis(out, scenario.resolved_rules().response_kinds)
     return kpis, replication_tables(out, scenario)
 
