@@ -162,7 +162,9 @@ class Scenario(_Strict):
     start: date = Field(date(2026, 1, 5), description="first simulated day (a real date)")
     horizon_days: int = Field(90, ge=1, le=3650, description="simulated days")
     replications: int = Field(5, ge=1, le=10_000, description="independent replications")
-    engine: Literal["reference"] = Field("reference", description="simulation engine")
+    engine: Literal["reference", "fast"] = Field(
+        "reference", description="reference: one SimPy event per lifecycle step; fast: due-time queues (same results)"
+    )
     rules: RulesSpec = Field(default_factory=RulesSpec)
     accounts: list[AccountSpec] = Field(default_factory=lambda: [AccountSpec()], min_length=1)
     team: list[TeamGroup] = Field(default_factory=lambda: [TeamGroup()], min_length=1)
