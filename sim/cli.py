@@ -25,11 +25,25 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write a results folder")
     run.add_argument("scenario", type=Path)
     run.add_argument("--out", type=Path, help="results folder (default results/<scenario name>)")
-    run.add_argument("--replications", type=int)
-    run.add_argument("--seed", type=int)
-    run.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-    run.add_argument("--quiet", action="store_true")
-    run.add_argument("--force", action="store_true", help="replace an existing results folder")
+    run.add_argument("--replications", help="a number, or 'auto' to run until --precision is reached")
+    run.add_argument("--precision", type=float, help="with --replications auto: CI half-width / mean (0.05)")
+    run.add_argument("--kpi", default="response_rate", help="with --replications auto: the KPI to make precise")
+    run.add_argument("--max-replications", type=int, default=200, help="with --replications auto: the most")
+    _common(run)
+
+    sweep = sub.add_parser("sweep", help="run every point of a sweep; rerun to resume")
+    sweep.add_argument("scenario", type=Path)
+    sweep.add_argument("--factor", dest="factors", action="append", default=[], metavar="KEY=V1,V2,...")
+    sweep.add_argument("--out", type=Path, help="results folder (default results/<scenario name>)")
+    sweep.add_argument("--replications", type=int)
+    _common(sweep)
+
+    cmp_ = sub.add_parser("compare", help="paired differences B - A per KPI with 95%% CIs")
+    cmp_.add_argument("a", type=Path, help="scenario file or results folder (a run or a sweep point)")
+    cmp_.add_argument("b", type=Path, help="scenario file or results folder")
+    cmp_.add_argument("--replications", type=int)
+    cmp_.add_argument("--out", type=Path, help="write compare.csv and compare.png here")
+    _common(cmp_)
 
     val = sub.add_parser("validate", help="check a scenario file; exit 2 listing every problem")
     val.add_argument("scenario", type=Path)
@@ -41,6 +55,16 @@ def _parser() -> argparse.ArgumentParser:
     pre.add_argument("name", nargs="?")
     pre.add_argument("--yaml", action="store_true", help="print one preset as YAML")
     return parser
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed", type=int)
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--quiet", action="store_true", help="no progress or summary on the terminal")
+    p.add_argument("--force", action="store_true", help="replace an existing results folder")
+    p.add_argument("--jobs", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--executor", choices=["serial", "processes", "dask"], help="where replications run")
+    p.add_argument("--scheduler", help="address of a running Dask scheduler (implies --executor dask)")
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -84,10 +108,58 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_command(args)
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .experiment import executor_from_args
+    from .scenario import ScenarioError
+    from .sweep import run_sweep
+
+    if args.replications is not None and args.replications < 1:
+        print(f"sweep: --replications must be at least 1 (got {args.replications})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        from .sweep import load_sweep
+
+        base, _, _ = load_sweep(args.scenario, args.sets, args.factors)
+        out = args.out or Path("results") / base.name
+        finished, failed = run_sweep(
+            args.scenario,
+            out,
+            args.sets,
+            args.factors,
+            args.replications,
+            args.seed,
+            executor_from_args(args),
+            args.force,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
+    except ScenarioError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except FileExistsError as err:
+        print(f"sweep: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not args.quiet:
+        print(f"{base.name}: {len(finished)} points finished -> {out}")
+    if failed:
+        print(f"sweep: {len(failed)} point(s) failed (see error.txt in each folder):", file=sys.stderr)
+        for pid in failed:
+            print(f"  {out / 'points' / pid}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_command
+
+    return compare_command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {
         "run": _cmd_run,
+        "sweep": _cmd_sweep,
+        "compare": _cmd_compare,
         "validate": _cmd_validate,
         "schema": _cmd_schema,
         "presets": _cmd_presets,

@@ -1,0 +1,325 @@
+"""Sweeps: a grid over dotted keys (or an explicit list of points), each point run with the same seeds, each
+finished point written to disk at once, a rerun resuming where the last one stopped."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import __version__
+from .executors import ExecutorSpec, run_tasks
+from .results import HEADLINE, KPIS, confidence_interval
+from .scenario import Scenario, ScenarioError, load_scenario, parse_set, set_dotted
+
+
+class SweepSpec(BaseModel):
+    """The `sweep:` section. `factors` is a grid (every combination); a key naming several dotted keys
+    separated by commas sets all of them to the same value (e.g. seats and recruiters together)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    factors: dict[str, list[Any]] = Field(default_factory=dict, description="dotted key -> values (a grid)")
+    points: list[dict[str, Any]] = Field(default_factory=list, description="explicit points: dotted key -> value")
+    labels: dict[str, str] = Field(default_factory=dict, description="factor key -> axis label in figures")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One scenario of a sweep."""
+
+    index: int
+    id: str
+    values: dict[str, Any]
+    scenario: Scenario
+
+
+def _slug(value: Any, width: int = 40) -> str:
+    return re.sub(r"[^A-Za-z0-9_.=+-]+", "-", str(value)).strip("-.")[:width] or "x"
+
+
+def point_id(index: int, values: dict[str, Any]) -> str:
+    """A folder name that is safe on every file system and says what the point is."""
+    parts = [f"{_slug(k.split(',')[0].split('.')[-1])}={_slug(v)}" for k, v in values.items()]
+    return _slug(f"p{index:03d}_" + "_".join(parts), 100)
+
+
+def expand(spec: SweepSpec) -> list[dict[str, Any]]:
+    """Every point of the sweep as {factor key: value}."""
+    if spec.factors and spec.points:
+        raise ScenarioError(["sweep: give either factors (a grid) or points (a list), not both"])
+    if spec.points:
+        return [dict(p) for p in spec.points]
+    if not spec.factors:
+        raise ScenarioError(["sweep: no factors and no points: nothing to sweep"])
+    for key, values in spec.factors.items():
+        if not values:
+            raise ScenarioError([f"sweep.factors.{key}: needs at least one value"])
+    keys = list(spec.factors)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(spec.factors[k] for k in keys))]
+
+
+def _apply(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(base)
+    for key, value in values.items():
+        for dotted in key.split(","):
+            set_dotted(data, dotted.strip(), value)
+    return data
+
+
+def load_sweep(
+    path: str | Path, sets: list[str] | None = None, cli_factors: list[str] | None = None
+) -> tuple[Scenario, SweepSpec, list[Point]]:
+    """The base scenario, its sweep section (with `--factor` items added) and every point, all validated."""
+    raw = _read_mapping(path)
+    raw_sweep = raw.pop("sweep", None) or {}
+    if not isinstance(raw_sweep, dict):
+        raise ScenarioError(["sweep: expected a mapping with factors or points"], str(path))
+    base = load_scenario(raw, sets)
+    data = base.model_dump(mode="json")
+    factors = dict(raw_sweep.get("factors") or {})
+    for item in cli_factors or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip() or not raw.strip():
+            raise ScenarioError([f"--factor {item!r}: expected dotted.key=v1,v2,..."])
+        values = parse_set([f"v=[{raw}]"])["v"]
+        factors[key.strip()] = values
+    try:
+        spec = SweepSpec.model_validate({**raw_sweep, "factors": factors})
+    except ValidationError as err:
+        raise ScenarioError([f"sweep.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]) from None
+    points: list[Point] = []
+    errors: list[str] = []
+    for i, values in enumerate(expand(spec)):
+        where = "sweep.points." + str(i) if spec.points else "sweep.factors"
+        try:
+            for key in values:
+                for dotted in key.split(","):
+                    _check_key_exists(data, dotted.strip(), f"{where}.{dotted.strip()}")
+            scenario = load_scenario(_apply(data, values))
+        except ScenarioError as err:
+            errors += [f"{where} (point {point_id(i, values)}): {e}" for e in err.errors]
+            continue
+        points.append(Point(i, point_id(i, values), values, scenario))
+    if errors:
+        raise ScenarioError(errors, str(path))
+    return base, spec, points
+
+
+def _read_mapping(path: str | Path) -> dict[str, Any]:
+    """The YAML mapping at `path` (checked by the scenario loader's own reader when it has one)."""
+    from . import scenario as scenario_module
+
+    reader = getattr(scenario_module, "read_yaml", None)
+    if reader is not None:
+        data = reader(path)
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise ScenarioError([f"file not found: {p}"], str(path))
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, UnicodeDecodeError) as err:
+            raise ScenarioError([f"not valid YAML: {err}"], str(path)) from None
+    if not isinstance(data, dict):
+        raise ScenarioError(["(top level): expected a mapping of sections"], str(path))
+    return data
+
+
+def _check_key_exists(data: dict[str, Any], dotted: str, where: str) -> None:
+    node: Any = data
+    for part in dotted.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, dict) and dotted.startswith("rules.overrides."):
+            return  # preset values are checked when the point's rules are resolved
+        else:
+            raise ScenarioError([f"{where}: no such key in the scenario ({dotted!r})"])
+
+
+def _fingerprint(points: list[Point], replications: int, seed: int) -> str:
+    payload = json.dumps(
+        {
+            "points": [[p.id, p.scenario.model_dump(mode="json")] for p in points],
+            "replications": replications,
+            "seed": seed,
+            "version": __version__,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _point_done(folder: Path) -> bool:
+    return (folder / "summary.json").is_file() and (folder / "runs.parquet").is_file()
+
+
+def _write_point(folder: Path, point: Point, seed: int, rows: list[dict[str, float]]) -> None:
+    """Write a finished point atomically: a temporary folder renamed into place."""
+    tmp = folder.parent / f".{folder.name}.incomplete"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    runs = pd.DataFrame(rows).sort_values("replication").reset_index(drop=True)
+    runs.to_parquet(tmp / "runs.parquet", index=False)
+    resolved = point.scenario.resolved_dict()
+    resolved["seed"] = seed
+    (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
+    summary = {
+        "point": point.id,
+        "factors": point.values,
+        "seed": seed,
+        "replications": len(runs),
+        "kpis": {k: confidence_interval(runs[k].tolist()) for k in KPIS if k in runs},
+    }
+    (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
+    shutil.rmtree(folder, ignore_errors=True)
+    tmp.rename(folder)
+
+
+def _write_failure(folder: Path, point: Point, error: BaseException, tb: str) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "error.txt").write_text(f"{type(error).__name__}: {error}\n\n{tb}", encoding="utf-8")
+    (folder / "scenario.yaml").write_text(
+        yaml.safe_dump(point.scenario.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
+    )
+
+
+def _factor_columns(points: list[Point]) -> list[str]:
+    keys: list[str] = []
+    for p in points:
+        keys += [k for k in p.values if k not in keys]
+    return keys
+
+
+def collect(out: Path, points: list[Point]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`sweep.parquet` (point x replication) and `points.parquet` (per point: each KPI's mean and CI)."""
+    factors = _factor_columns(points)
+    long_rows, point_rows = [], []
+    for p in points:
+        folder = out / "points" / p.id
+        if not _point_done(folder):
+            continue
+        runs = pd.read_parquet(folder / "runs.parquet")
+        shown = {k: _cell(p.values.get(k)) for k in factors}
+        for row in runs.to_dict("records"):
+            long_rows.append({"point": p.index, "point_id": p.id, **shown, **row})
+        summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["kpis"]
+        flat: dict[str, Any] = {"point": p.index, "point_id": p.id, **shown}
+        for kpi, stats_ in summary.items():
+            for stat in ("mean", "std", "ci_low", "ci_high", "n"):
+                flat[f"{kpi}_{stat}"] = stats_[stat]
+        point_rows.append(flat)
+    return pd.DataFrame(long_rows), pd.DataFrame(point_rows)
+
+
+def _cell(value: Any) -> Any:
+    return value if isinstance(value, int | float | str | bool) or value is None else json.dumps(value)
+
+
+def run_sweep(
+    path: str | Path,
+    out: Path,
+    sets: list[str] | None = None,
+    cli_factors: list[str] | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: ExecutorSpec | None = None,
+    force: bool = False,
+    progress: bool = False,
+    log: Any = None,
+) -> tuple[list[str], list[str]]:
+    """Run (or resume) the sweep into `out`; returns (finished point ids, failed point ids)."""
+    from .experiment import run_replication
+
+    base, spec, points = load_sweep(path, sets, cli_factors)
+    n = base.replications if replications is None else replications
+    root = base.seed if seed is None else seed
+    executor = executor or ExecutorSpec()
+    fingerprint = _fingerprint(points, n, root)
+    marker = out / "sweep.json"
+    if out.exists():
+        previous = json.loads(marker.read_text(encoding="utf-8")) if marker.is_file() else None
+        if previous is None or previous.get("fingerprint") != fingerprint:
+            if not force:
+                raise FileExistsError(
+                    f"{out} holds other results (not this sweep); use --force to replace it or --out for another folder"
+                )
+            shutil.rmtree(out)
+    (out / "points").mkdir(parents=True, exist_ok=True)
+    marker.write_text(
+        json.dumps({"fingerprint": fingerprint, "points": [p.id for p in points], "replications": n, "seed": root}),
+        encoding="utf-8",
+    )
+    todo = [p for p in points if not _point_done(out / "points" / p.id)]
+    skipped = len(points) - len(todo)
+    if skipped:
+        print(
+            f"sweep: {skipped} of {len(points)} points already finished in {out}; skipping them", file=log or sys.stderr
+        )
+    tasks = [(p.scenario.model_dump(mode="json"), r, root, False) for p in todo for r in range(n)]
+    owner = [p for p in todo for _ in range(n)]
+    rows: dict[str, list[dict[str, float]]] = {p.id: [] for p in todo}
+    failures: dict[str, tuple[BaseException, str]] = {}
+    remaining = {p.id: n for p in todo}
+    bar = None
+    if progress and tasks:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(tasks), desc=f"sweep ({len(todo)} points)", unit="rep", file=sys.stderr)
+    try:
+        for outcome in run_tasks(run_replication, tasks, executor):
+            point = owner[outcome.index]
+            if outcome.error is not None:
+                failures.setdefault(point.id, (outcome.error, outcome.traceback))
+            else:
+                rows[point.id].append(outcome.value[0])
+            remaining[point.id] -= 1
+            if remaining[point.id] == 0:
+                folder = out / "points" / point.id
+                if point.id in failures:
+                    _write_failure(folder, point, *failures[point.id])
+                else:
+                    _write_point(folder, point, root, rows.pop(point.id))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(points=f"{len(points) - sum(1 for v in remaining.values() if v)}/{len(points)}")
+    finally:
+        if bar is not None:
+            bar.close()
+    long, per_point = collect(out, points)
+    long.to_parquet(out / "sweep.parquet", index=False)
+    per_point.to_parquet(out / "points.parquet", index=False)
+    _sweep_figures(out, points, per_point, spec.labels)
+    finished = [p.id for p in points if _point_done(out / "points" / p.id)]
+    return finished, sorted(failures)
+
+
+def _sweep_figures(out: Path, points: list[Point], per_point: pd.DataFrame, labels: dict[str, str]) -> None:
+    if per_point.empty:
+        return
+    from . import plots
+
+    per_point = per_point.rename(columns=labels)
+    factors = [labels.get(k, k) for k in _factor_columns(points)]
+    figures = out / "figures"
+    figures.mkdir(exist_ok=True)
+    by = factors[1] if len(factors) > 1 else None
+    for kpi in HEADLINE:
+        if f"{kpi}_mean" in per_point:
+            fig = plots.kpi_vs_factor(per_point, kpi, factors[0], by=by)
+            plots.save_figure(fig, figures / f"{kpi}.png")
