@@ -383,7 +383,7 @@ def headline_text(summary: dict[str, dict[str, float | int | None]]) -> str:
             continue
         mean = float(s["mean"])
         pct = kpi.endswith("_rate")
-        fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.1f}")
+        fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.1f}" if abs(v) >= 10 else f"{v:.3g}")
         ci = "" if s["ci_low"] is None else f"  (95% CI {fmt(float(s['ci_low']))} to {fmt(float(s['ci_high']))})"  # type: ignore[arg-type]
         lines.append(f"  {kpi:<26} {fmt(mean)}{ci}")
     return "\n".join(lines)
