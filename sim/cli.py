@@ -110,6 +110,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .experiment import executor_from_args
+    from .guard import FolderBusyError, estimate
     from .scenario import ScenarioError
     from .sweep import run_sweep
 
@@ -119,8 +120,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     try:
         from .sweep import load_sweep
 
-        base, _, _ = load_sweep(args.scenario, args.sets, args.factors)
+        base, _, points = load_sweep(args.scenario, args.sets, args.factors)
         out = args.out or Path("results") / base.name
+        problems = sorted({msg for p in points for msg in estimate(p.scenario, args.replications, False).problems})
+        if problems and not args.force:
+            print(f"sweep: refused before starting: {'; '.join(problems)}; or use --force", file=sys.stderr)
+            return EXIT_BAD_INPUT
         finished, failed = run_sweep(
             args.scenario,
             out,
@@ -135,7 +140,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     except ScenarioError as err:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except FileExistsError as err:
+    except (FileExistsError, FolderBusyError) as err:
         print(f"sweep: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if not args.quiet:

@@ -14,8 +14,9 @@ from typing import Any
 import pandas as pd
 
 from .executors import ExecutorSpec, run_tasks
+from .guard import FolderBusyError, FolderLock, estimate
 from .model import ENGINES
-from .results import Results, confidence_interval, headline_text, replication_kpis, replication_tables
+from .results import KPIS, Results, confidence_interval, headline_text, replication_kpis, replication_tables
 from .scenario import Scenario, ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
@@ -166,22 +167,8 @@ def _parse_replications(value: str | None) -> int | str | None:
     return n
 
 
-def run_command(args: argparse.Namespace) -> int:
-    """`inmail-sim run`: validate, simulate into a temporary folder, rename it to the results folder."""
-    try:
-        scenario = load_scenario(args.scenario, args.sets)
-        replications = _parse_replications(args.replications)
-        if args.seed is not None and args.seed < 0:
-            raise ScenarioError([f"--seed: must be 0 or more (got {args.seed})"])
-        if args.precision is not None and not 0 < args.precision < 1:
-            raise ScenarioError([f"--precision: must be between 0 and 1 (got {args.precision})"])
-    except ScenarioError as err:
-        print(str(err), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    out = Path(args.out) if args.out else Path("results") / scenario.name
-    if out.exists() and not args.force:
-        print(f"run: {out} already exists; use --force to replace it or --out for another folder", file=sys.stderr)
-        return EXIT_BAD_INPUT
+def _run_into(out: Path, scenario: Scenario, replications: int | str | None, args: argparse.Namespace) -> Results:
+    """Simulate into a temporary folder beside `out` and rename it into place only when complete."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.incomplete-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -194,6 +181,7 @@ def run_command(args: argparse.Namespace) -> int:
                 scenario, args.precision or 0.05, args.kpi, args.seed, args.max_replications, executor, progress=show
             )
         else:
+            assert not isinstance(replications, str)
             results = run(scenario, replications, args.seed, show, executor)
         results.save(tmp)
         if out.exists():
@@ -202,9 +190,46 @@ def run_command(args: argparse.Namespace) -> int:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    return results
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """`inmail-sim run`: validate, simulate into a temporary folder, rename it to the results folder."""
+    try:
+        scenario = load_scenario(args.scenario, args.sets)
+        replications = _parse_replications(args.replications)
+        if args.seed is not None and args.seed < 0:
+            raise ScenarioError([f"--seed: must be 0 or more (got {args.seed})"])
+        if args.kpi not in KPIS:
+            raise ScenarioError([f"--kpi: unknown KPI {args.kpi!r} (known: {', '.join(KPIS)})"])
+        if args.precision is not None and not 0 < args.precision < 1:
+            raise ScenarioError([f"--precision: must be between 0 and 1 (got {args.precision})"])
+    except ScenarioError as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    est = estimate(scenario, replications if isinstance(replications, int) else None)
+    if est.problems and not args.force:
+        print(f"run: refused before starting: {'; '.join(est.problems)}; or use --force to run anyway", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    try:
+        with FolderLock(out):
+            if out.exists() and not args.force:
+                print(
+                    f"run: {out} already exists; use --force to replace it or --out for another folder", file=sys.stderr
+                )
+                return EXIT_BAD_INPUT
+            results = _run_into(out, scenario, replications, args)
+    except FolderBusyError as err:
+        print(f"run: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     if not args.quiet:
         n = len(results.runs)
-        how = f" (auto: {args.kpi} within {100 * (args.precision or 0.05):g}% )" if replications == "auto" else ""
+        how = (
+            f" (auto: {args.kpi} CI within {100 * (args.precision or 0.05):g}% of its mean)"
+            if replications == "auto"
+            else ""
+        )
         print(f"{scenario.name}: {n} replication{'s' if n != 1 else ''}{how}, seed {results.seed} -> {out}")
         print(headline_text(results.summary()))
     return 0

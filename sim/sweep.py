@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .executors import ExecutorSpec, run_tasks
+from .guard import FolderLock
 from .results import HEADLINE, KPIS, confidence_interval
 from .scenario import Scenario, ScenarioError, load_scenario, parse_set, set_dotted
 
@@ -244,12 +245,28 @@ def run_sweep(
     log: Any = None,
 ) -> tuple[list[str], list[str]]:
     """Run (or resume) the sweep into `out`; returns (finished point ids, failed point ids)."""
-    from .experiment import run_replication
-
     base, spec, points = load_sweep(path, sets, cli_factors)
     n = base.replications if replications is None else replications
     root = base.seed if seed is None else seed
     executor = executor or ExecutorSpec()
+    with FolderLock(out):
+        return _run_locked(out, base, spec, points, n, root, executor, force, progress, log)
+
+
+def _run_locked(
+    out: Path,
+    base: Scenario,
+    spec: SweepSpec,
+    points: list[Point],
+    n: int,
+    root: int,
+    executor: ExecutorSpec,
+    force: bool,
+    progress: bool,
+    log: Any,
+) -> tuple[list[str], list[str]]:
+    from .experiment import run_replication
+
     fingerprint = _fingerprint(points, n, root)
     marker = out / "sweep.json"
     if out.exists():
