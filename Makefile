@@ -18,7 +18,9 @@ run: $(STAMP)
 	$(BIN)/inmail-sim run scenarios/baseline.yaml --out results/baseline --force
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --cov=sim --cov-branch --cov-report=term --cov-report=term:skip-covered
+	$(BIN)/python -m pytest -n 2 --cov=sim --cov-branch --cov-report=term
+	@echo "Branch coverage of the rules engine (sim/rules), at least 95%:"
+	$(BIN)/python -m coverage report --include='sim/rules/*' --fail-under=95
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
