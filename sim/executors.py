@@ -79,20 +79,24 @@ def _run_pool(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], workers:
 
 
 def _run_dask(fn: Callable[..., Any], tasks: Sequence[tuple[Any, ...]], executor: ExecutorSpec) -> Iterator[Outcome]:
+    import importlib
+
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        dd: Any = importlib.import_module("dask.distributed")
     except ImportError as err:  # pragma: no cover - dask is a declared dependency of the dask extra
         raise RuntimeError("the dask executor needs `pip install 'inmail-sim[dask]'`") from err
     cluster = None
     if executor.scheduler:
-        client = Client(executor.scheduler)
+        client = dd.Client(executor.scheduler)
     else:
-        cluster = LocalCluster(n_workers=executor.workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
+        cluster = dd.LocalCluster(
+            n_workers=executor.workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = dd.Client(cluster)
     try:
         futures = [client.submit(_call, fn, args, pure=False) for args in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
-        for future in as_completed(futures):
+        for future in dd.as_completed(futures):
             value, error, tb = future.result()
             yield Outcome(index[future.key], value, error, tb)
     finally:

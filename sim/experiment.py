@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from .executors import ExecutorSpec, run_tasks
+from .executors import ExecutorName, ExecutorSpec, run_tasks
 from .guard import FolderBusyError, FolderLock, estimate
 from .model import ENGINES
 from .results import KPIS, Results, confidence_interval, headline_text, replication_kpis, replication_tables
@@ -151,7 +151,8 @@ def precise_enough(values: list[float], precision: float) -> bool:
 
 
 def executor_from_args(args: argparse.Namespace) -> ExecutorSpec:
-    kind = getattr(args, "executor", None) or ("dask" if getattr(args, "scheduler", None) else "processes")
+    default: ExecutorName = "dask" if getattr(args, "scheduler", None) else "processes"
+    kind: ExecutorName = getattr(args, "executor", None) or default
     return ExecutorSpec(kind, getattr(args, "jobs", None), getattr(args, "scheduler", None))
 
 

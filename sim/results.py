@@ -374,6 +374,12 @@ class Results:
         return folder
 
 
+def _fmt(value: float, percent: bool) -> str:
+    if percent:
+        return f"{100 * value:.1f}%"
+    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
+
+
 def headline_text(summary: dict[str, dict[str, float | int | None]]) -> str:
     """The headline KPIs with their 95% CIs, one per line."""
     lines = []
@@ -383,7 +389,7 @@ def headline_text(summary: dict[str, dict[str, float | int | None]]) -> str:
             continue
         mean = float(s["mean"])
         pct = kpi.endswith("_rate")
-        fmt = (lambda v: f"{100 * v:.1f}%") if pct else (lambda v: f"{v:,.1f}" if abs(v) >= 10 else f"{v:.3g}")
-        ci = "" if s["ci_low"] is None else f"  (95% CI {fmt(float(s['ci_low']))} to {fmt(float(s['ci_high']))})"  # type: ignore[arg-type]
-        lines.append(f"  {kpi:<26} {fmt(mean)}{ci}")
+        low, high = s["ci_low"], s["ci_high"]
+        ci = "" if low is None or high is None else f"  (95% CI {_fmt(low, pct)} to {_fmt(high, pct)})"
+        lines.append(f"  {kpi:<26} {_fmt(mean, pct)}{ci}")
     return "\n".join(lines)

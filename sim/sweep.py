@@ -91,10 +91,10 @@ def load_sweep(
     data = base.model_dump(mode="json")
     factors = dict(raw_sweep.get("factors") or {})
     for item in cli_factors or []:
-        key, sep, raw = item.partition("=")
-        if not sep or not key.strip() or not raw.strip():
+        key, sep, listed = item.partition("=")
+        if not sep or not key.strip() or not listed.strip():
             raise ScenarioError([f"--factor {item!r}: expected dotted.key=v1,v2,..."])
-        values = parse_set([f"v=[{raw}]"])["v"]
+        values = parse_set([f"v=[{listed}]"])["v"]
         factors[key.strip()] = values
     try:
         spec = SweepSpec.model_validate({**raw_sweep, "factors": factors})
@@ -210,7 +210,8 @@ def _factor_columns(points: list[Point]) -> list[str]:
 def collect(out: Path, points: list[Point]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`sweep.parquet` (point x replication) and `points.parquet` (per point: each KPI's mean and CI)."""
     factors = _factor_columns(points)
-    long_rows, point_rows = [], []
+    long_rows: list[dict[str, Any]] = []
+    point_rows: list[dict[str, Any]] = []
     for p in points:
         folder = out / "points" / p.id
         if not _point_done(folder):
@@ -218,7 +219,7 @@ def collect(out: Path, points: list[Point]) -> tuple[pd.DataFrame, pd.DataFrame]
         runs = pd.read_parquet(folder / "runs.parquet")
         shown = {k: _cell(p.values.get(k)) for k in factors}
         for row in runs.to_dict("records"):
-            long_rows.append({"point": p.index, "point_id": p.id, **shown, **row})
+            long_rows.append({"point": p.index, "point_id": p.id, **shown, **{str(k): v for k, v in row.items()}})
         summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))["kpis"]
         flat: dict[str, Any] = {"point": p.index, "point_id": p.id, **shown}
         for kpi, stats_ in summary.items():

@@ -23,7 +23,7 @@ class Recruiter:
     activation_day: int
 
     def works_on(self, day: int, weekday: int) -> bool:
-        return day >= self.activation_day and any(w.index == weekday for w in self.group.workdays)
+        return day >= self.activation_day and any(w.number == weekday for w in self.group.workdays)
 
     def work(
         self,

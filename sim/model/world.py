@@ -277,7 +277,7 @@ class Outreach:
             policy_state=self.policy_state,
             trailing_rate=self.trailing_rate,
             balance=self.balance,
-            events=next(env._eid),  # type: ignore[attr-defined]  # events scheduled
+            events=next(env._eid),  # events scheduled so far
         )
 
     def check_invariants(self) -> None:
