@@ -1,4 +1,4 @@
-"""The `inmail-sim` command line: run, validate, schema, presets."""
+"""The `inmail-sim` command line: run, sweep, compare, report, validate, schema, presets."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--kpi", default="response_rate", help="with --replications auto: the KPI to make precise")
     run.add_argument("--max-replications", type=int, default=200, help="with --replications auto: the most")
     _common(run)
+    run.add_argument("--no-report", action="store_true", help="do not write report.html")
 
     sweep = sub.add_parser("sweep", help="run every point of a sweep; rerun to resume")
     sweep.add_argument("scenario", type=Path)
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", type=Path, help="results folder (default results/<scenario name>)")
     sweep.add_argument("--replications", type=int)
     _common(sweep)
+    sweep.add_argument("--no-report", action="store_true", help="do not write report.html")
 
     cmp_ = sub.add_parser("compare", help="paired differences B - A per KPI with 95%% CIs")
     cmp_.add_argument("a", type=Path, help="scenario file or results folder (a run or a sweep point)")
@@ -44,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     cmp_.add_argument("--replications", type=int)
     cmp_.add_argument("--out", type=Path, help="write compare.csv and compare.png here")
     _common(cmp_)
+
+    rep = sub.add_parser("report", help="rebuild the figures and report.html of a results folder (run or sweep)")
+    rep.add_argument("folder", type=Path, help="a results folder of `inmail-sim run` or `inmail-sim sweep`")
+    rep.add_argument("--quiet", action="store_true", help="do not print the report's path")
 
     val = sub.add_parser("validate", help="check a scenario file; exit 2 listing every problem")
     val.add_argument("scenario", type=Path)
@@ -136,6 +142,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             executor_from_args(args),
             args.force,
             progress=not args.quiet and sys.stderr.isatty(),
+            report=not args.no_report,
         )
     except ScenarioError as err:
         print(str(err), file=sys.stderr)
@@ -153,6 +160,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from .report import report_command
+
+    return report_command(args.folder, args.quiet)
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_command
 
@@ -165,6 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _cmd_run,
         "sweep": _cmd_sweep,
         "compare": _cmd_compare,
+        "report": _cmd_report,
         "validate": _cmd_validate,
         "schema": _cmd_schema,
         "presets": _cmd_presets,

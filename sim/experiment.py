@@ -185,6 +185,10 @@ def _run_into(out: Path, scenario: Scenario, replications: int | str | None, arg
             assert not isinstance(replications, str)
             results = run(scenario, replications, args.seed, show, executor)
         results.save(tmp)
+        if not getattr(args, "no_report", False):
+            from .report import write_report
+
+            write_report(tmp, rebuild_figures=False)  # the figures save() just drew
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)

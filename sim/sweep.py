@@ -244,14 +244,16 @@ def run_sweep(
     force: bool = False,
     progress: bool = False,
     log: Any = None,
+    report: bool = True,
 ) -> tuple[list[str], list[str]]:
-    """Run (or resume) the sweep into `out`; returns (finished point ids, failed point ids)."""
+    """Run (or resume) the sweep into `out` (with report.html unless `report` is False); returns (finished point
+    ids, failed point ids)."""
     base, spec, points = load_sweep(path, sets, cli_factors)
     n = base.replications if replications is None else replications
     root = base.seed if seed is None else seed
     executor = executor or ExecutorSpec()
     with FolderLock(out):
-        return _run_locked(out, base, spec, points, n, root, executor, force, progress, log)
+        return _run_locked(out, base, spec, points, n, root, executor, force, progress, log, report)
 
 
 def _run_locked(
@@ -265,6 +267,7 @@ def _run_locked(
     force: bool,
     progress: bool,
     log: Any,
+    report: bool = True,
 ) -> tuple[list[str], list[str]]:
     from .experiment import run_replication
 
@@ -280,7 +283,16 @@ def _run_locked(
             shutil.rmtree(out)
     (out / "points").mkdir(parents=True, exist_ok=True)
     marker.write_text(
-        json.dumps({"fingerprint": fingerprint, "points": [p.id for p in points], "replications": n, "seed": root}),
+        json.dumps(
+            {
+                "fingerprint": fingerprint,
+                "points": [p.id for p in points],
+                "replications": n,
+                "seed": root,
+                "factors": _factor_columns(points),  # read by `inmail-sim report` to name the figures' axes
+                "labels": spec.labels,
+            }
+        ),
         encoding="utf-8",
     )
     todo = [p for p in points if not _point_done(out / "points" / p.id)]
@@ -323,6 +335,10 @@ def _run_locked(
     long.to_parquet(out / "sweep.parquet", index=False)
     per_point.to_parquet(out / "points.parquet", index=False)
     _sweep_figures(out, points, per_point, spec.labels)
+    if report:
+        from .report import write_report
+
+        write_report(out, rebuild_figures=False, labels=spec.labels)
     finished = [p.id for p in points if _point_done(out / "points" / p.id)]
     return finished, sorted(failures)
 

@@ -1,0 +1,868 @@
+"""The shareable report: one self-contained `report.html` per results folder (a run or a sweep).
+
+`write_report(folder)` rebuilds the figures from the folder's saved tables (a run: `sim.plots.run_figures` on
+the Parquet tables; a sweep: `sim.plots.kpi_vs_factor` on `points.parquet`) and writes `report.html` with the
+scenario in plain words, the headline KPIs with their 95% confidence intervals, the InMail analytics table
+and every figure with a caption. The figures are embedded as base64 PNG data URIs and the style is inline:
+the file needs no network, no JavaScript and no other file, so it can be mailed or dropped in a shared drive.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .results import HEADLINE, KPIS
+
+__all__ = ["NotAResultsFolderError", "folder_kind", "report_command", "write_report"]
+
+REPORT_NAME = "report.html"
+TABLES = ("inmails", "seat_days", "account_days", "credits")
+ANALYTICS_FULL_ROWS = 60  # an analytics table up to this long is shown whole
+TABLE_ROWS = 50  # longer tables show their first rows and say so
+EXIT_BAD_INPUT = 2
+
+
+class NotAResultsFolderError(ValueError):
+    """A folder that holds neither the results of `inmail-sim run` nor those of `inmail-sim sweep`."""
+
+
+# --------------------------------------------------------------------------------------------- wording
+
+KPI_WORDS: dict[str, str] = {
+    "inmails_sent": "InMails sent, paid and Open Profile (free) ones",
+    "free_messages_sent": "messages that cost no credit: Open Profile InMails and messages to 1st-degree connections",
+    "emails_sent": "emails sent instead of InMails",
+    "responses": "InMails answered (the outcomes the rules count as a response)",
+    "accepted": "InMails accepted",
+    "declined": "InMails declined",
+    "response_rate": "responses / InMails sent",
+    "email_response_rate": "responses / emails sent",
+    "credits_granted": "credits granted by the plan",
+    "credits_spent": "credits spent on InMails",
+    "credits_refunded": "credits given back by the refund rule",
+    "credits_expired": "credits that expired unused",
+    "credits_forfeited": "credits lost because the pool was at its cap",
+    "credit_balance_end": "credits left in the pool at the end",
+    "refund_rate": "credits refunded / credits spent",
+    "sends_blocked_no_credit": "sends refused: no credit left in the pool",
+    "sends_blocked_seat_credit_limit": "sends refused: the seat's monthly credit limit",
+    "sends_blocked_daily_limit": "sends refused: the seat's daily limit",
+    "sends_blocked_first_week_limit": "sends refused: a new seat's first-week limit",
+    "sends_blocked_policy": "sends refused: bulk sending off under the response-rate rule",
+    "sends_blocked_no_candidates": "sends not made: no candidate left to contact",
+    "policy_warnings": "response-rate warnings received (all seats)",
+    "policy_restrictions": "improvement periods (bulk sending off) entered",
+    "restricted_seat_days": "seat-days spent in an improvement period",
+    "credits_per_response": "(credits spent - refunded) / responses",
+}
+
+RUN_CAPTIONS: dict[str, str] = {
+    "credit_balance": "Credits left in the pool at the end of each day: the mean over replications, with its 95% "
+    "confidence band. Where the line reaches zero, recruiters were turned away for lack of credit.",
+    "credit_fate": "What happened to the credits: cumulative totals granted, spent, refunded, expired and "
+    "forfeited (lost over the cap), with the pool balance dashed.",
+    "response_rate": "Each seat's response rate as the response-rate rule sees it (responses so far to the InMails "
+    "sent in the trailing 14 days) in the first replication, with the threshold; shaded days are warnings, "
+    "waits for the re-check and improvement periods.",
+    "sends_and_blocks": "Messages sent each day against sends refused, by reason (summed over seats, mean over "
+    "replications).",
+    "blocked_by_reason": "Sends refused over the whole run, by reason: mean over replications with 95% confidence "
+    "intervals.",
+    "refunds_per_week": "Credits spent and refunded per ISO week (Monday to Sunday), mean over replications with "
+    "95% confidence intervals.",
+    "time_to_response": "How long answered InMails took to get their response, with the refund window: under "
+    "`seed` a credit comes back when no response arrives within it, under `linkedin-current` when one does.",
+}
+
+PRESET_WORDS = {
+    "seed": "the rules of the source text",
+    "linkedin-current": "the rules of LinkedIn's public help pages today",
+}
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _num(value: float, digits: int = 1) -> str:
+    """A count or amount for people: thousands separators, few decimals."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    v = float(value)
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if abs(v) >= 10:
+        return f"{v:,.{digits}f}"
+    return f"{v:.3g}"
+
+
+def _pct(value: Any, digits: int = 1) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def format_kpi(kpi: str, value: Any) -> str:
+    """A KPI value as a reader wants it: rates as percentages, credits per response with two decimals."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if kpi.endswith("_rate"):
+        return _pct(value)
+    if kpi == "credits_per_response":
+        return f"{float(value):.2f}"
+    return _num(float(value))
+
+
+def _humanise(name: str) -> str:
+    words = name.replace("_", " ")
+    return words.replace("inmails", "InMails").replace("inmail", "InMail")
+
+
+def _sentence(text: str) -> str:
+    """Capitalise the first letter only (keeps 'InMails' and 'Open Profile' as they are)."""
+    return text[:1].upper() + text[1:]
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{_num(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _days(value: Any) -> str:
+    v = float(value)
+    return f"{v:g} day{'' if v == 1 else 's'}"
+
+
+def describe_delay(spec: Any) -> str:
+    """A random delay (`{dist: lognormal, median_days: 1, sigma: 1}`) in words."""
+    if not isinstance(spec, Mapping):
+        return str(spec)
+    dist = str(spec.get("dist", "?"))
+    rest = {k: v for k, v in spec.items() if k != "dist"}
+    if dist == "exponential" and "mean_days" in rest:
+        return f"exponential, mean {_days(rest['mean_days'])}"
+    if dist == "lognormal" and "median_days" in rest:
+        return f"lognormal, median {_days(rest['median_days'])}, sigma {rest.get('sigma', '?')}"
+    if dist == "fixed" and "days" in rest:
+        return f"always {_days(rest['days'])}"
+    if dist == "empirical" and "values" in rest:
+        values = list(rest["values"])
+        shown = ", ".join(f"{v:g}" if isinstance(v, int | float) else str(v) for v in values[:6])
+        return f"drawn from {len(values)} observed values ({shown}{', ...' if len(values) > 6 else ''}) days"
+    parts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in rest.items())
+    return f"{dist}{', ' + parts if parts else ''}"
+
+
+def _workdays(days: Sequence[str]) -> str:
+    names = [str(d).lower() for d in days]
+    idx = sorted(WEEKDAYS.index(d) for d in names if d in WEEKDAYS)
+    if idx and idx == list(range(idx[0], idx[-1] + 1)) and len(idx) > 2:
+        return f"{WEEKDAYS[idx[0]].title()} to {WEEKDAYS[idx[-1]].title()}"
+    return ", ".join(n.title() for n in names) or "no day"
+
+
+def _hours(hours: Any) -> str:
+    try:
+        start, end = (float(h) for h in hours)
+    except (TypeError, ValueError):
+        return str(hours)
+    return f"{int(start):02d}:{round(start % 1 * 60):02d} to {int(end):02d}:{round(end % 1 * 60):02d}"
+
+
+def describe_plan(account: Mapping[str, Any], rules: Mapping[str, Any]) -> str:
+    """One account in words: plan, seats, credits, how long they last, when seats start."""
+    plan_name = str(account.get("plan", "?"))
+    plans = rules.get("plans") or {}
+    aliases = rules.get("plan_aliases") or {}
+    plan = plans.get(aliases.get(plan_name, plan_name)) or {}
+    seats = int(account.get("seats", 1))
+    name = account.get("name", "account")
+    text = f"<b>{_esc(name)}</b>: a <b>{_esc(plan_name.replace('_', ' '))}</b> plan with {_plural(seats, 'seat')}"
+    monthly = plan.get("monthly_credits")
+    if monthly is not None:
+        if plan.get("per_seat"):
+            text += (
+                f"; {_num(monthly)} credits per seat a month, pooled: all seats spend from one pool "
+                f"({_num(monthly * seats)} credits a month)"
+            )
+        else:
+            text += f"; {_num(monthly)} credits a month for the account holder"
+        grant = plan.get("grant_day")
+        if grant == "first_of_month":
+            text += ", granted on the 1st of each month"
+        elif grant == "anniversary":
+            text += ", granted on the contract's monthly anniversary"
+        cap = plan.get("cap_months")
+        total = monthly * (seats if plan.get("per_seat") else 1)
+        if cap:
+            text += (
+                f"; the balance is capped at {cap:g} months of grants ({_num(cap * total)} credits), "
+                "what the cap cannot hold is forfeited"
+            )
+        if plan.get("batch_expiry_days"):
+            text += f"; each month's credits expire {_days(plan['batch_expiry_days'])} after they arrive"
+    activation = account.get("activation_days")
+    interval = account.get("onboarding_interval_days") or 0
+    if activation:
+        text += f"; seats start on days {', '.join(str(d) for d in activation)}"
+    elif interval:
+        text += f"; one new seat every {_days(interval)}"
+    if account.get("start_day"):
+        text += f"; the contract starts on day {account['start_day']}"
+    return text + "."
+
+
+def describe_team(group: Mapping[str, Any], first_account: str) -> str:
+    """One team group in words."""
+    count = int(group.get("count", 1))
+    channel = group.get("channel", "inmail")
+    what = "InMails" if channel == "inmail" else "emails (no credit)"
+    text = (
+        f"<b>{_esc(group.get('name', 'recruiters'))}</b>: {_plural(count, 'recruiter')} on "
+        f"<i>{_esc(group.get('account') or first_account)}</i>, each aiming at "
+        f"<b>{_num(group.get('daily_target', 0))} {what} per workday</b>"
+    )
+    extras = []
+    if "workdays" in group:
+        extras.append(_workdays(group["workdays"]))
+    if "working_hours" in group:
+        extras.append(_hours(group["working_hours"]))
+    if extras:
+        text += f" ({', '.join(extras)})"
+    parts = []
+    if "personalised_share" in group:
+        parts.append(f"{_pct(group['personalised_share'], 0)} personalised")
+    if "bulk_share" in group:
+        parts.append(f"{_pct(group['bulk_share'], 0)} sent in bulk")
+    if "message_length" in group:
+        parts.append(f"{_num(group['message_length'])}-character messages")
+    if parts:
+        text += "; " + ", ".join(parts)
+    return text + "."
+
+
+def describe_rules(spec: Mapping[str, Any]) -> list[str]:
+    """The rule preset, its overrides and the rules that matter most, in words."""
+    name = str(spec.get("preset", "?"))
+    resolved = spec.get("resolved") or {}
+    overrides = spec.get("overrides") or {}
+    lines = [f"Preset <b>{_esc(name)}</b> ({_esc(PRESET_WORDS.get(name, 'a custom preset'))})."]
+    if overrides:
+        shown = "; ".join(f"<code>{_esc(k)}</code> = {_esc(v)}" for k, v in _flatten(overrides).items())
+        lines.append(f"Changed from the preset: {shown}.")
+    else:
+        lines.append("No rule changed from the preset.")
+    if resolved:
+        window = resolved.get("refund_window_days")
+        kinds = ", ".join(str(k).replace("_", " ") for k in resolved.get("response_kinds") or [])
+        if resolved.get("refund_rule") == "no_response":
+            lines.append(
+                f"Refund: an InMail's credit comes back when it gets <b>no</b> response within {_days(window)}."
+            )
+        elif resolved.get("refund_rule") == "response":
+            lines.append(
+                f"Refund: an InMail's credit comes back when it <b>gets</b> a response within {_days(window)}."
+            )
+        if kinds:
+            lines.append(f"A response is: {_esc(kinds)}.")
+        if "policy_threshold" in resolved:
+            lines.append(
+                f"Response-rate rule: a seat that sent {_num(resolved.get('policy_min_sent', 0))} or more InMails "
+                f"in the trailing {_days(resolved.get('policy_window_days', 14))} must keep its responses so far "
+                f"at or above {_pct(resolved['policy_threshold'], 0)} of them; below it: a "
+                f"{_days(resolved.get('policy_warning_days', 14))} warning, a re-check "
+                f"{_days(resolved.get('policy_recheck_days', 7))} later, then "
+                f"{_days(resolved.get('policy_restricted_days', 14))} improvement periods with bulk sending off "
+                f"({_num(resolved.get('policy_restricted_daily_allowance', 0))} one-to-one InMails a day)."
+            )
+        limits = []
+        daily = resolved.get("daily_limit")
+        limits.append(f"{_num(daily)} InMails per seat per day" if daily is not None else "no daily limit")
+        week = resolved.get("first_week_limit")
+        mode = "first calendar week" if resolved.get("first_week_mode") == "calendar_week" else "first 7 days"
+        limits.append(f"{_num(week)} in a new seat's {mode}" if week is not None else "no first-week limit")
+        if resolved.get("seat_monthly_limit") is not None:
+            limits.append(f"{_num(resolved['seat_monthly_limit'])} credits per seat a month (admin limit)")
+        lines.append("Limits: " + "; ".join(limits) + ".")
+        free = ["messages to 1st-degree connections" if resolved.get("first_degree_free") else ""]
+        if resolved.get("open_profile_free"):
+            allowance = resolved.get("open_profile_monthly_allowance")
+            free.append(
+                "InMails to Open Profile members"
+                + (f" (up to {_num(allowance)} per seat a month)" if allowance is not None else "")
+            )
+        free = [f for f in free if f]
+        if free:
+            lines.append("Free of credit: " + " and ".join(free) + ".")
+    return lines
+
+
+def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and value:
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def describe_candidates(spec: Mapping[str, Any]) -> str:
+    text = f"{_num(spec.get('population', 0))} candidates to contact"
+    conn = spec.get("connections") or {}
+    parts = []
+    if "first" in conn:
+        parts.append(f"{_pct(conn['first'], 0)} 1st-degree connections")
+    if "open_profile_share" in spec:
+        parts.append(f"{_pct(spec['open_profile_share'], 0)} Open Profile members")
+    if "known_email_share" in spec:
+        parts.append(f"{_pct(spec['known_email_share'], 0)} with a known email address")
+    return text + (f" ({', '.join(parts)})" if parts else "") + ", never the same one twice across the team."
+
+
+def describe_behaviour(spec: Mapping[str, Any]) -> str:
+    model = spec.get("model", "?")
+    if model == "simple" and "response_probability" in spec:
+        text = (
+            f"Simple model: {_pct(spec['response_probability'], 0)} of InMails get a response once read "
+            f"({_pct(spec.get('accept_share', 0), 0)} of responses accept)"
+        )
+        if "read_delay" in spec:
+            text += f"; time to read: {describe_delay(spec['read_delay'])}"
+        if "reply_delay" in spec:
+            text += f"; time to reply after reading: {describe_delay(spec['reply_delay'])}"
+        return text + "."
+    rest = {k: v for k, v in spec.items() if k != "model"}
+    shown = "; ".join(
+        f"{k.replace('_', ' ')}: {describe_delay(v) if isinstance(v, Mapping) and 'dist' in v else v}"
+        for k, v in _flatten_one(rest).items()
+    )
+    return f"Model <b>{_esc(model)}</b>" + (f": {_esc(shown)}" if shown else "") + "."
+
+
+def _flatten_one(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten nested mappings except random delays (kept whole to be described in words)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, Mapping) and "dist" not in value and value:
+            out.update({f"{key} {k}": v for k, v in _flatten_one(value).items()})
+        else:
+            out[key] = value
+    return out
+
+
+def describe_scenario(resolved: Mapping[str, Any], replications: int | None = None) -> list[tuple[str, str]]:
+    """The scenario in plain words, as (heading, HTML) pairs; every text is escaped."""
+    rows: list[tuple[str, str]] = []
+    if resolved.get("description"):
+        rows.append(("Question", _esc(resolved["description"])))
+    horizon = int(resolved.get("horizon_days", 0) or 0)
+    start = resolved.get("start")
+    when = f"{_plural(horizon, 'day')}"
+    try:
+        first = start if isinstance(start, date) else date.fromisoformat(str(start))
+        last = first + timedelta(days=max(0, horizon - 1))
+        when += f", from {first:%a %d %b %Y} to {last:%a %d %b %Y}"
+    except ValueError:
+        pass
+    rows.append(("Horizon", when))
+    accounts = list(resolved.get("accounts") or [])
+    rules = resolved.get("rules") or {}
+    rows.append(("Accounts", "<br>".join(describe_plan(a, rules.get("resolved") or {}) for a in accounts)))
+    first_account = str(accounts[0].get("name", "contract")) if accounts else "contract"
+    team = list(resolved.get("team") or [])
+    rows.append(("Team", "<br>".join(describe_team(g, first_account) for g in team)))
+    rows.append(("Rules", "<br>".join(describe_rules(rules))))
+    if resolved.get("candidates"):
+        rows.append(("Candidates", _esc(describe_candidates(resolved["candidates"]))))
+    if resolved.get("behaviour"):
+        rows.append(("Behaviour", describe_behaviour(resolved["behaviour"])))
+    n = replications if replications is not None else resolved.get("replications")
+    extra = f", engine {resolved['engine']}" if resolved.get("engine") else ""
+    version = f", inmail-sim {resolved['version']}" if resolved.get("version") else ""
+    rows.append(
+        (
+            "Replications",
+            f"{_esc(n)} independent replications from seed {_esc(resolved.get('seed', '?'))}{_esc(extra)}"
+            f"{_esc(version)}; every KPI is the mean over replications with its 95% confidence interval "
+            "(Student t).",
+        )
+    )
+    return rows
+
+
+# ------------------------------------------------------------------------------------------ the folder
+
+
+def folder_kind(folder: str | Path) -> str:
+    """'run' or 'sweep'; NotAResultsFolderError when the folder is neither."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise NotAResultsFolderError(f"{path}: no such folder")
+    if (path / "points.parquet").is_file() or (path / "sweep.json").is_file():
+        return "sweep"
+    if (path / "summary.json").is_file() and (path / "runs.parquet").is_file():
+        return "run"
+    raise NotAResultsFolderError(
+        f"{path}: not a results folder: expected summary.json and runs.parquet (from `inmail-sim run`) "
+        "or points.parquet and sweep.json (from `inmail-sim sweep`)"
+    )
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class _Figure:
+    stem: str
+    title: str
+    caption: str
+    png: bytes
+
+
+def _png_of(fig: Any, path: Path) -> bytes:
+    from . import plots
+
+    plots.save_figure(fig, path)
+    return path.read_bytes()
+
+
+def _existing_figures(figures: Path, order: Iterable[str]) -> list[tuple[str, bytes]]:
+    if not figures.is_dir():
+        return []
+    known = list(order)
+    files = sorted(
+        figures.glob("*.png"), key=lambda p: (known.index(p.stem) if p.stem in known else len(known), p.stem)
+    )
+    return [(p.stem, p.read_bytes()) for p in files]
+
+
+def _run_figures(folder: Path, resolved: Mapping[str, Any], rebuild: bool) -> list[_Figure]:
+    from . import plots
+
+    figures = folder / "figures"
+    order = list(plots.FIGURES)
+    if rebuild:
+        tables = {
+            name: pd.read_parquet(folder / f"{name}.parquet")
+            for name in TABLES
+            if (folder / f"{name}.parquet").is_file()
+        }
+        rules = (resolved.get("rules") or {}).get("resolved") or {}
+        threshold = float(rules.get("policy_threshold", 0.13))
+        built = plots.run_figures(tables, threshold) if tables else {}
+        figures.mkdir(exist_ok=True)
+        for stem in order:  # a figure that now has no data must not survive from an earlier build
+            if stem not in built:
+                (figures / f"{stem}.png").unlink(missing_ok=True)
+        pngs = [(stem, _png_of(fig, figures / f"{stem}.png")) for stem, fig in built.items()]
+    else:
+        pngs = _existing_figures(figures, order)
+    return [_Figure(stem, _sentence(_humanise(stem)), RUN_CAPTIONS.get(stem, ""), png) for stem, png in pngs]
+
+
+# ----------------------------------------------------------------------------------------------- HTML
+
+CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #222;
+       max-width: 1120px; margin: 0 auto; padding: 24px 28px 60px; line-height: 1.45; background: #fff; }
+h1 { font-size: 28px; margin: 0 0 4px; }
+h2 { font-size: 21px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e3e7ee; }
+h3 { font-size: 17px; margin: 22px 0 8px; }
+.sub { color: #666; margin: 0 0 18px; }
+.note { color: #555; font-size: 14px; }
+table { border-collapse: collapse; margin: 8px 0 14px; font-size: 14px; }
+th, td { padding: 5px 10px; border-bottom: 1px solid #e3e7ee; text-align: right; vertical-align: top; }
+th { background: #f3f5f9; font-weight: 600; }
+td.l, th.l { text-align: left; }
+tr:nth-child(even) td { background: #fafbfd; }
+table.words th { text-align: left; width: 140px; background: none; border: none; color: #555; }
+table.words td { text-align: left; border: none; background: none !important; }
+.ci { color: #666; white-space: nowrap; }
+.kpi { font-weight: 600; white-space: nowrap; }
+figure { margin: 18px 0 30px; }
+figure img { max-width: 100%; height: auto; border: 1px solid #e3e7ee; }
+figcaption { color: #444; font-size: 14px; margin-top: 6px; max-width: 900px; }
+details summary { cursor: pointer; color: #1f4e99; margin: 6px 0; }
+code { background: #f3f5f9; padding: 0 3px; border-radius: 3px; }
+.bad { color: #a4161a; }
+footer { margin-top: 40px; color: #888; font-size: 13px; }
+"""
+
+
+def _table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, left: Iterable[str] = ()) -> str:
+    """An HTML table; `formats` maps a column to a function of its value; `left` columns align left."""
+    formats = formats or {}
+    lefts = set(left)
+    head = "".join(f'<th class="{"l" if c in lefts else ""}">{_esc(c)}</th>' for c in frame.columns)
+    body = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for col, value in zip(frame.columns, row, strict=True):
+            fmt = formats.get(col)
+            text = (
+                fmt(value)
+                if fmt
+                else ("" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value))
+            )
+            cells.append(f'<td class="{"l" if col in lefts else ""}">{text if fmt else _esc(text)}</td>')
+        body.append(f"<tr>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _kpi_table(kpis: Mapping[str, Mapping[str, Any]], names: Iterable[str]) -> str:
+    rows = []
+    for kpi in names:
+        s = kpis.get(kpi)
+        if not s:
+            continue
+        ci = (
+            f"{format_kpi(kpi, s.get('ci_low'))} to {format_kpi(kpi, s.get('ci_high'))}"
+            if s.get("ci_low") is not None and s.get("ci_high") is not None
+            else "n/a (one replication)"
+            if s.get("n") == 1
+            else "n/a"
+        )
+        rows.append(
+            f'<tr><td class="l"><code>{_esc(kpi)}</code></td><td class="kpi">{format_kpi(kpi, s.get("mean"))}</td>'
+            f'<td class="ci">{ci}</td><td>{_esc(s.get("n", ""))}</td>'
+            f'<td class="l note">{_esc(KPI_WORDS.get(kpi, ""))}</td></tr>'
+        )
+    head = '<tr><th class="l">KPI</th><th>mean</th><th>95% CI</th><th>n</th><th class="l">what it counts</th></tr>'
+    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _figures_html(figures: Sequence[_Figure]) -> str:
+    if not figures:
+        return '<p class="note">No figures: this folder holds no tables to draw them from.</p>'
+    out = []
+    for i, f in enumerate(figures, 1):
+        data = base64.b64encode(f.png).decode("ascii")
+        out.append(
+            f'<figure id="fig-{_esc(f.stem)}"><img src="data:image/png;base64,{data}" alt="{_esc(f.title)}">'
+            f"<figcaption><b>Figure {i}. {_esc(f.title)}.</b> {_esc(f.caption)}</figcaption></figure>"
+        )
+    return "\n".join(out)
+
+
+def _page(title: str, subtitle: str, sections: Sequence[tuple[str, str]]) -> str:
+    body = "\n".join(f"<section><h2>{_esc(h)}</h2>\n{content}</section>" for h, content in sections)
+    stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        f'<h1>{_esc(title)}</h1>\n<p class="sub">{subtitle}</p>\n{body}\n'
+        f"<footer>Written by inmail-sim on {stamp}. Self-contained: the figures are embedded; "
+        "no network is needed to view this file.</footer>\n</body>\n</html>\n"
+    )
+
+
+def _words_table(rows: Sequence[tuple[str, str]]) -> str:
+    return '<table class="words">' + "".join(f"<tr><th>{_esc(h)}</th><td>{t}</td></tr>" for h, t in rows) + "</table>"
+
+
+# ------------------------------------------------------------------------------------------- analytics
+
+_COUNT_COLUMNS = ("sent", "accepted", "declined", "pending", "credits_spent", "credits_refunded", "credits_expired")
+
+
+def _analytics_formats(frame: pd.DataFrame) -> dict[str, Any]:
+    fmts: dict[str, Any] = {c: (lambda v: _num(v)) for c in frame.columns if c in (*_COUNT_COLUMNS, "balance_end")}
+    if "response_rate" in frame:
+        fmts["response_rate"] = lambda v: _pct(v)
+    for col in fmts:
+        inner = fmts[col]
+        fmts[col] = lambda v, inner=inner: "" if v is None or pd.isna(v) else inner(v)
+    return fmts
+
+
+def _with_rate(frame: pd.DataFrame) -> pd.DataFrame:
+    sent = frame["sent"].where(frame["sent"] > 0)
+    frame["response_rate"] = (frame["accepted"] + frame["declined"]) / sent
+    return frame
+
+
+def analytics_html(path: Path, replications: int | None) -> str:
+    """The analytics table, whole when short; otherwise the team's weeks and each seat's totals."""
+    if not path.is_file():
+        return '<p class="note">No analytics.csv in this folder.</p>'
+    table = pd.read_csv(path, dtype={"seat": str})
+    per = f"mean per replication over {replications} replications" if replications and replications > 1 else ""
+    intro = (
+        "<p>The shape of LinkedIn Recruiter's InMail report: per seat and ISO week, InMails sent, accepted, "
+        "declined and still pending, the response rate, and credits spent and refunded; rows with seat "
+        "<code>all</code> carry the pool's expired credits and its balance at the week's end"
+        + (f" ({_esc(per)})" if per else "")
+        + ".</p>"
+    )
+    if len(table) <= ANALYTICS_FULL_ROWS:
+        return intro + _table(table, _analytics_formats(table), left=("account", "seat", "week"))
+    counts = [c for c in _COUNT_COLUMNS if c in table]
+    seats = table[table["seat"] != "all"]
+    pool = table[table["seat"] == "all"]
+    weekly = seats.groupby(["account", "week"], as_index=False)[[c for c in counts if c != "credits_expired"]].sum()
+    if not pool.empty:
+        weekly = weekly.merge(
+            pool[["account", "week", "credits_expired", "balance_end"]], on=["account", "week"], how="outer"
+        )
+    weekly = _with_rate(weekly.fillna({c: 0 for c in counts if c in weekly}))
+    weekly = weekly[[c for c in ["account", "week", *counts, "response_rate", "balance_end"] if c in weekly]]
+    per_seat = seats.groupby(["account", "seat"], as_index=False)[[c for c in counts if c != "credits_expired"]].sum()
+    per_seat = _with_rate(per_seat)
+    per_seat = per_seat.assign(_order=pd.to_numeric(per_seat["seat"], errors="coerce")).sort_values(
+        ["account", "_order"]
+    )
+    per_seat = per_seat.drop(columns="_order")
+    parts = [
+        intro,
+        f'<p class="note">The full table has {len(table):,} rows (in <code>analytics.csv</code> beside this '
+        "report); shown here: the whole team week by week, then each seat over the whole horizon.</p>",
+        "<h3>The team, week by week</h3>",
+        _limited(weekly, ("account", "week")),
+        "<h3>Each seat, whole horizon</h3>",
+        _limited(per_seat, ("account", "seat")),
+    ]
+    return "\n".join(parts)
+
+
+def _limited(frame: pd.DataFrame, left: Sequence[str]) -> str:
+    note = ""
+    if len(frame) > TABLE_ROWS:
+        note = f'<p class="note">First {TABLE_ROWS} of {len(frame):,} rows.</p>'
+        frame = frame.head(TABLE_ROWS)
+    return _table(frame.reset_index(drop=True), _analytics_formats(frame), left=left) + note
+
+
+# ------------------------------------------------------------------------------------------------ runs
+
+
+def _run_report(folder: Path, rebuild: bool) -> str:
+    resolved = _read_yaml(folder / "scenario.resolved.yaml")
+    summary = _read_json(folder / "summary.json")
+    kpis = summary.get("kpis") or {}
+    reps = summary.get("replications")
+    name = summary.get("scenario") or resolved.get("name") or folder.name
+    figures = _run_figures(folder, resolved, rebuild)
+    others = [k for k in KPIS if k not in HEADLINE and k in kpis]
+    sections = [
+        ("The scenario", _words_table(describe_scenario(resolved, reps)) if resolved else "<p>(no scenario file)</p>"),
+        (
+            "Headline KPIs",
+            _kpi_table(kpis, HEADLINE)
+            + f"<details><summary>All {len(others) + len([k for k in HEADLINE if k in kpis])} KPIs</summary>"
+            + _kpi_table(kpis, [*[k for k in HEADLINE if k in kpis], *others])
+            + "</details>",
+        ),
+        ("InMail analytics", analytics_html(folder / "analytics.csv", reps)),
+        ("Figures", _figures_html(figures)),
+    ]
+    subtitle = (
+        f"Results of <code>inmail-sim run</code> in <code>{_esc(folder.resolve())}</code>: "
+        f"{_esc(reps)} replications, seed {_esc(summary.get('seed', resolved.get('seed', '?')))}."
+    )
+    return _page(f"InMail outreach: {name}", subtitle, sections)
+
+
+# ---------------------------------------------------------------------------------------------- sweeps
+
+
+def _sweep_factors(folder: Path, points: pd.DataFrame, meta: Mapping[str, Any]) -> list[str]:
+    """The swept keys, in order: from sweep.json, else the point summaries, else the columns of points.parquet."""
+    keys = [k for k in meta.get("factors") or [] if k in points]
+    if keys:
+        return keys
+    for pid in points.get("point_id", pd.Series(dtype=str)).tolist():
+        summary = _read_json(folder / "points" / str(pid) / "summary.json")
+        found = [k for k in (summary.get("factors") or {}) if k in points]
+        if found:
+            return found
+    kpi_columns = {f"{k}_{s}" for k in KPIS for s in ("mean", "std", "ci_low", "ci_high", "n")}
+    return [c for c in points.columns if c not in ("point", "point_id") and c not in kpi_columns]
+
+
+def _factor_label(key: str, labels: Mapping[str, str]) -> str:
+    if key in labels:
+        return str(labels[key])
+    return ", ".join(part.strip() for part in key.split(","))
+
+
+def _sweep_figures(
+    folder: Path,
+    points: pd.DataFrame,
+    factors: Sequence[str],
+    labels: Mapping[str, str],
+    threshold: float,
+    rebuild: bool,
+) -> list[_Figure]:
+    from . import plots
+
+    figures = folder / "figures"
+    shown = [_factor_label(k, labels) for k in factors]
+    renamed = points.rename(columns=dict(zip(factors, shown, strict=True)))
+    by = shown[1] if len(shown) > 1 else None
+    caption_by = f", one line per {by}" if by else ""
+    out: list[_Figure] = []
+    if not rebuild:
+        pngs = dict(_existing_figures(figures, HEADLINE))
+    for kpi in HEADLINE:
+        if f"{kpi}_mean" not in points or not shown:
+            continue
+        if rebuild:
+            figures.mkdir(exist_ok=True)
+            fig = plots.kpi_vs_factor(renamed, kpi, shown[0], by=by, threshold=threshold)
+            png = _png_of(fig, figures / f"{kpi}.png")
+        elif kpi in pngs:
+            png = pngs[kpi]
+        else:
+            continue
+        caption = (
+            f"{_sentence(KPI_WORDS.get(kpi, kpi))}, against {shown[0]}{caption_by}: the mean over replications "
+            "at each point with its 95% confidence interval. Every point uses the same seeds (common random "
+            "numbers), so differences between points come from the factor, not from noise."
+        )
+        out.append(_Figure(kpi, f"{_sentence(_humanise(kpi))} against {shown[0]}", caption, png))
+    return out
+
+
+def _sweep_report(folder: Path, rebuild: bool, labels: Mapping[str, str] | None) -> str:
+    meta = _read_json(folder / "sweep.json")
+    points = pd.read_parquet(folder / "points.parquet") if (folder / "points.parquet").is_file() else pd.DataFrame()
+    labels = {**(meta.get("labels") or {}), **(labels or {})}
+    factors = _sweep_factors(folder, points, meta) if not points.empty else []
+    ids = [str(p) for p in (meta.get("points") or points.get("point_id", pd.Series(dtype=str)).tolist())]
+    first = next(
+        (folder / "points" / p for p in ids if (folder / "points" / p / "scenario.resolved.yaml").is_file()), None
+    )
+    resolved = _read_yaml(first / "scenario.resolved.yaml") if first else {}
+    rules = (resolved.get("rules") or {}).get("resolved") or {}
+    threshold = float(rules.get("policy_threshold", 0.13))
+    figures = _sweep_figures(folder, points, factors, labels, threshold, rebuild) if not points.empty else []
+    name = resolved.get("name") or folder.name
+    reps = meta.get("replications")
+    failed = [p for p in ids if (folder / "points" / p / "error.txt").is_file()]
+    factor_rows = [
+        (
+            _factor_label(k, labels),
+            f"<code>{_esc(k)}</code>: " + ", ".join(_esc(v) for v in pd.unique(points[k]).tolist()),
+        )
+        for k in factors
+    ]
+    sections: list[tuple[str, str]] = []
+    if resolved:
+        sections.append(
+            (
+                "The scenario",
+                '<p class="note">As at the first point of the sweep; the factors below change it from point to '
+                "point.</p>" + _words_table(describe_scenario(resolved, reps)),
+            )
+        )
+    sections.append(
+        (
+            "What the sweep varies",
+            (_words_table(factor_rows) if factor_rows else "<p>(no factor found)</p>")
+            + f"<p>{len(points)} of {len(ids) or len(points)} points finished, {_esc(reps)} replications each.</p>",
+        )
+    )
+    if failed:
+        items = "".join(
+            f"<li><code>{_esc(p)}</code>: {_esc(_first_line(folder / 'points' / p / 'error.txt'))}</li>" for p in failed
+        )
+        sections.append(("Failed points", f'<ul class="bad">{items}</ul><p>See error.txt in each folder.</p>'))
+    if not points.empty:
+        sections.append(("Headline KPIs at each point", _points_table(points, factors, labels)))
+    sections.append(("Figures", _figures_html(figures)))
+    seed = meta.get("seed", resolved.get("seed", "?"))
+    subtitle = (
+        f"Results of <code>inmail-sim sweep</code> in <code>{_esc(folder.resolve())}</code>: "
+        f"{len(points)} points, {_esc(reps)} replications each, seed {_esc(seed)}."
+    )
+    return _page(f"InMail outreach sweep: {name}", subtitle, sections)
+
+
+def _first_line(path: Path) -> str:
+    text = path.read_text(encoding="utf-8", errors="replace").strip()
+    return text.splitlines()[0] if text else "(empty)"
+
+
+def _points_table(points: pd.DataFrame, factors: Sequence[str], labels: Mapping[str, str]) -> str:
+    kpis = [k for k in HEADLINE if f"{k}_mean" in points]
+    head = "".join(f'<th class="l">{_esc(_factor_label(f, labels))}</th>' for f in factors)
+    head += "".join(f"<th>{_esc(_humanise(k))}</th>" for k in kpis)
+    rows = []
+    shown = points.head(TABLE_ROWS * 2)
+    for _, row in shown.iterrows():
+        cells = "".join(f'<td class="l">{_esc(row[f])}</td>' for f in factors)
+        for k in kpis:
+            low, high = row.get(f"{k}_ci_low"), row.get(f"{k}_ci_high")
+            ci = (
+                f'<br><span class="ci">{format_kpi(k, low)} to {format_kpi(k, high)}</span>'
+                if low is not None and high is not None and not pd.isna(low) and not pd.isna(high)
+                else ""
+            )
+            cells += f'<td><span class="kpi">{format_kpi(k, row[f"{k}_mean"])}</span>{ci}</td>'
+        rows.append(f"<tr>{cells}</tr>")
+    note = (
+        f'<p class="note">First {len(shown)} of {len(points)} points; all of them are in points.parquet.</p>'
+        if len(shown) < len(points)
+        else ""
+    )
+    return (
+        '<p class="note">Mean over replications, with the 95% confidence interval below it.</p>'
+        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
+    )
+
+
+# ------------------------------------------------------------------------------------------------ entry
+
+
+def write_report(folder: str | Path, *, rebuild_figures: bool = True, labels: Mapping[str, str] | None = None) -> Path:
+    """Write `report.html` into a results folder (a run or a sweep) and return its path.
+
+    With `rebuild_figures` (the default) the figures are drawn again from the saved tables and written to
+    `figures/`; otherwise the PNGs already in `figures/` are embedded. `labels` names sweep factors on the
+    figures (default: the labels recorded in sweep.json)."""
+    path = Path(folder)
+    kind = folder_kind(path)
+    text = _sweep_report(path, rebuild_figures, labels) if kind == "sweep" else _run_report(path, rebuild_figures)
+    out = path / REPORT_NAME
+    tmp = path / f".{REPORT_NAME}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+def report_command(folder: str | Path, quiet: bool = False) -> int:
+    """`inmail-sim report DIR`: rebuild the figures and report.html; exit 2 when DIR is not a results folder."""
+    import sys
+
+    try:
+        out = write_report(folder)
+    except NotAResultsFolderError as err:
+        print(f"report: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not quiet:
+        print(f"report: {out}")
+    return 0
