@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -166,7 +167,8 @@ def test_long_analytics_table_is_summarised(tmp_path: Path) -> None:
         for w in weeks
         for s in range(60)
     ]
-    rows += [{"account": "contract", "seat": "all", "week": w, "credits_expired": 1.0, "balance_end": 5.0} for w in weeks]
+    pool = {"account": "contract", "seat": "all", "credits_expired": 1.0, "balance_end": 5.0}
+    rows += [{**pool, "week": w} for w in weeks]
     table = pd.DataFrame(rows).fillna(0)
     table["pending"] = table["sent"] - table["accepted"] - table["declined"]
     table["credits_spent"] = table["sent"]
@@ -236,7 +238,8 @@ class Browser:
             os.dup2(high[0], 3)
             os.dup2(high[1], 4)
 
-        self._log = open(profile.parent / "chromium.log", "wb")  # noqa: SIM115 - closed in close()
+        self._log_path = profile.parent / "chromium.log"
+        self._log = open(self._log_path, "wb")  # noqa: SIM115 - closed in close()
         self.proc = subprocess.Popen(
             [
                 exe,
@@ -259,7 +262,7 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=self._log,
-            preexec_fn=_map_fds,  # noqa: PLW1509 - only dup2 runs between fork and exec
+            preexec_fn=_map_fds,  # only two dup2 calls run between fork and exec
             close_fds=False,
         )
         for fd in high:
@@ -312,13 +315,11 @@ class Browser:
 
     def log_tail(self) -> str:
         self._log.flush()
-        return (self._log.name and Path(self._log.name).read_text(errors="replace")[-2000:]) or ""
+        return self._log_path.read_text(errors="replace")[-2000:]
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, EOFError, TimeoutError, RuntimeError):
             self.send("Browser.close")
-        except (OSError, EOFError, TimeoutError, RuntimeError):
-            pass
         try:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -362,9 +363,10 @@ def test_report_opens_in_headless_chromium(kind: str, run_dir: Path, sweep_dir: 
     assert expected >= 5
     browser = Browser(exe, tmp_path / "profile")
     try:
-        target = next(
-            (t["targetId"] for t in browser.send("Target.getTargets")["targetInfos"] if t["type"] == "page"), None
-        ) or browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        target = (
+            next((t["targetId"] for t in browser.send("Target.getTargets")["targetInfos"] if t["type"] == "page"), None)
+            or browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        )
         session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             browser.send(f"{domain}.enable", session=session)
