@@ -477,7 +477,7 @@ class _Reader:
             return self.scalar(node, loc)
         if node.tag not in (_MAP, _SEQ):
             raise _Fatal(
-                f"{_dotted(loc)}: YAML tag {node.tag!r} is not allowed: write plain values, lists and mappings "
+                f"{_dotted(loc)}: YAML tag {_tag(node.tag)!r} is not allowed: write plain values, lists and mappings "
                 f"[line {line}]"
             )
         inner = ancestors | {id(node)}
@@ -519,17 +519,30 @@ class _Reader:
             return self.loader.construct_object(node)
         except yaml.constructor.ConstructorError:
             raise _Fatal(
-                f"{_dotted(loc)}: YAML tag {node.tag!r} is not allowed: write plain values "
+                f"{_dotted(loc)}: YAML tag {_tag(node.tag)!r} is not allowed: write plain values "
                 f"[line {node.start_mark.line + 1}]"
             ) from None
         except (ValueError, TypeError, OverflowError):
             return node.value  # e.g. 2026-13-45 looks like a date but is not one: let validation say so
 
 
+def _reader_problem(where: str, err: yaml.reader.ReaderError, text: str) -> str:
+    char = f"#x{err.character:04x}" if isinstance(err.character, int) else repr(err.character)
+    line = text[: err.position].count("\n") + 1
+    return f"{where}: contains a control character YAML does not allow ({char}): is this a text file? [line {line}]"
+
+
+def _tag(tag: str) -> str:
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def _parse_yaml(text: str, where: str) -> _Document:
     """Plain data (dicts, lists, scalars) from YAML `text`, with lines and duplicate keys; raises
     ScenarioError for text that cannot be read. `where` prefixes file-level messages."""
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as err:
+        raise ScenarioError([_reader_problem(where, err, text)]) from None
     try:
         try:
             root = loader.get_single_node()
@@ -539,9 +552,7 @@ def _parse_yaml(text: str, where: str) -> _Document:
             at = f" at column {mark.column + 1} [line {mark.line + 1}]" if mark else ""
             raise ScenarioError([f"{where}: YAML syntax error: {what}{at}"]) from None
         except yaml.reader.ReaderError as err:
-            raise ScenarioError(
-                [f"{where}: contains a character YAML does not allow (#x{err.character:04x}): is this a text file?"]
-            ) from None
+            raise ScenarioError([_reader_problem(where, err, text)]) from None
         except yaml.YAMLError as err:
             raise ScenarioError([f"{where}: not valid YAML: {err}"]) from None
         except RecursionError:
@@ -742,7 +753,10 @@ def _reason(kind: str, msg: str, ctx: dict[str, Any] | None, value: Any, loc: Lo
         parent = _type_at(root, loc[:-1], data)
         if _is_model(parent) and parent in DISTRIBUTIONS.values():
             name = next(n for n, c in DISTRIBUTIONS.items() if c is parent)
-            return f"missing: a {name} distribution needs {' and '.join(parameters(name))}, e.g. {example(name)}"
+            article = "an" if name[0] in "aeiou" else "a"
+            return (
+                f"missing: {article} {name} distribution needs {' and '.join(parameters(name))}, e.g. {example(name)}"
+            )
         return "missing: this setting is required"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         disc = str(ctx.get("discriminator", "")).strip("'")
@@ -912,9 +926,9 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
         here = ".".join(parts[:i]) or "(top level)"
         if isinstance(node, list):
             if not (part.isascii() and part.isdigit()):
-                rest = ".".join(["0", *parts[i + 1 :]]) if part else "0"
+                example = ".".join([here, "0", *parts[i:]]) if part and part[0] not in "-+" else f"{here}.0"
                 raise ScenarioError(
-                    [f"{key}: {here} is a list: name an item by its number, e.g. {here}.{rest} (got {part!r})"]
+                    [f"{key}: {here} is a list: name an item by its number from 0, e.g. {example} (got {part!r})"]
                 )
             idx = int(part)
             if idx >= len(node):
