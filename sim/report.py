@@ -680,7 +680,7 @@ def _run_report(folder: Path, rebuild: bool) -> str:
         ("Figures", _figures_html(figures)),
     ]
     subtitle = (
-        f"Results of <code>inmail-sim run</code> in <code>{_esc(folder.resolve())}</code>: "
+        "Results of <code>inmail-sim run</code>: "
         f"{_esc(reps)} replications, seed {_esc(summary.get('seed', resolved.get('seed', '?')))}."
     )
     return _page(f"InMail outreach: {name}", subtitle, sections)
@@ -796,7 +796,7 @@ def _sweep_report(folder: Path, rebuild: bool, labels: Mapping[str, str] | None)
     sections.append(("Figures", _figures_html(figures)))
     seed = meta.get("seed", resolved.get("seed", "?"))
     subtitle = (
-        f"Results of <code>inmail-sim sweep</code> in <code>{_esc(folder.resolve())}</code>: "
+        "Results of <code>inmail-sim sweep</code>: "
         f"{len(points)} points, {_esc(reps)} replications each, seed {_esc(seed)}."
     )
     return _page(f"InMail outreach sweep: {name}", subtitle, sections)
