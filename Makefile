@@ -29,5 +29,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# The README's gallery: small runs, a sweep and a comparison into results/docs/, then small PNGs into docs/.
+DOCS_RESULTS := results/docs
+docs: $(STAMP)
+	$(BIN)/inmail-sim run scenarios/baseline.yaml --out $(DOCS_RESULTS)/baseline --replications 5 --force --quiet
+	$(BIN)/inmail-sim run scenarios/blasting_team.yaml --out $(DOCS_RESULTS)/blasting --replications 5 --force --quiet
+	$(BIN)/inmail-sim sweep scenarios/seed_vs_current.yaml --out $(DOCS_RESULTS)/seed_vs_current \
+		--replications 5 --force --quiet
+	$(BIN)/inmail-sim compare scenarios/baseline.yaml scenarios/current_rules.yaml --replications 5 \
+		--out $(DOCS_RESULTS)/compare --quiet
+	$(BIN)/python docs/make_gallery.py $(DOCS_RESULTS) docs
+
 clean:
 	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
