@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .fast import FastOutreach
 from .world import Outreach
 
-ENGINES: dict[str, Any] = {"reference": Outreach}
+ENGINES: dict[str, Any] = {"reference": Outreach, "fast": FastOutreach}
