@@ -946,8 +946,14 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
                 return
             child = node.get(part)
             if child is None:
-                nxt = parts[i + 1]
-                child = _default_list(_split_key(".".join(parts[: i + 1]))) if nxt.isascii() and nxt.isdigit() else {}
+                loc = _split_key(".".join(parts[: i + 1]))
+                tp = _type_at(Scenario, loc, None)
+                if get_origin(tp) in (list, tuple):
+                    child = _default_list(loc)
+                elif tp is None or tp is Any or _is_model(tp) or get_origin(tp) in (dict, Union, types.UnionType):
+                    child = {}
+                else:
+                    raise ScenarioError([f"{key}: {'.'.join(parts[: i + 1])} is a single value, not a section"])
                 node[part] = child
             elif not isinstance(child, dict | list):
                 raise ScenarioError(
