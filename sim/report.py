@@ -81,8 +81,9 @@ RUN_CAPTIONS: dict[str, str] = {
     "intervals.",
     "refunds_per_week": "Credits spent and refunded per ISO week (Monday to Sunday), mean over replications with "
     "95% confidence intervals.",
-    "time_to_response": "How long answered InMails took to get their response, with the refund window: under "
-    "`seed` a credit comes back when no response arrives within it, under `linkedin-current` when one does.",
+    "time_to_response": "How long answered InMails took to get their response, and the share answered within "
+    "the window drawn. Under seed a credit comes back when no response arrives within 7 days; under "
+    "linkedin-current, when one arrives within 90 days.",
 }
 
 PRESET_WORDS = {
