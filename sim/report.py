@@ -473,7 +473,8 @@ def _run_figures(folder: Path, resolved: Mapping[str, Any], rebuild: bool) -> li
         }
         rules = (resolved.get("rules") or {}).get("resolved") or {}
         threshold = float(rules.get("policy_threshold", 0.13))
-        built = plots.run_figures(tables, threshold) if tables else {}
+        windows = (float(rules.get("refund_window_days", 7)),)
+        built = plots.run_figures(tables, threshold, windows=windows) if tables else {}
         figures.mkdir(exist_ok=True)
         for stem in order:  # a figure that now has no data must not survive from an earlier build
             if stem not in built:

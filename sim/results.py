@@ -344,7 +344,8 @@ class Results:
     def figures(self) -> dict[str, Any]:
         from . import plots
 
-        return plots.run_figures(self.tables, self.scenario.resolved_rules().policy_threshold)
+        rules = self.scenario.resolved_rules()
+        return plots.run_figures(self.tables, rules.policy_threshold, windows=(rules.refund_window_days,))
 
     def save(self, folder: str | Path) -> Path:
         """Write the results folder's files into `folder` (which must exist)."""
