@@ -57,6 +57,22 @@ class Weekday(StrEnum):
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_true_or_false_as_numbers(cls, data: Any) -> Any:
+        """YAML reads yes/no/on/off as true/false; a number field must not quietly take them as 1/0, so they
+        reach it as text and fail its check."""
+        if isinstance(data, dict):
+            fields = cls.model_fields
+            numbers = [
+                k
+                for k, v in data.items()
+                if isinstance(v, bool) and k in fields and fields[k].annotation in (int, float)
+            ]
+            if numbers:
+                data = {**data, **{k: str(data[k]).lower() for k in numbers}}
+        return data
+
 
 def _did_you_mean(word: Any, options: list[str]) -> str:
     """`; did you mean 'x'?` when `word` is close to one of `options`, else ''."""
@@ -69,6 +85,8 @@ def _did_you_mean(word: Any, options: list[str]) -> str:
 
 def _got(value: Any) -> str:
     """` (got X)` with a short rendering of `value`."""
+    if value is None:
+        return " (got nothing)"
     if isinstance(value, dict):
         return " (got a mapping)" if value else " (got an empty mapping)"
     if isinstance(value, list | tuple):
@@ -779,12 +797,13 @@ def _reason(kind: str, msg: str, ctx: dict[str, Any] | None, value: Any, loc: Lo
         if _is_distribution(_type_at(root, loc, data)):
             return f"expected a distribution such as {example('exponential')}{got}"
         return f"expected a mapping of settings (key: value lines){got}"
+    yes_no = "; yes/no/on/off mean true/false in YAML" if value in ("true", "false") else ""
     if kind in ("int_type", "int_parsing"):
-        return f"expected a whole number{got}"
+        return f"expected a whole number{yes_no}{got}"
     if kind == "int_from_float":
         return f"expected a whole number, not a fraction{got}"
     if kind in ("float_type", "float_parsing"):
-        return f"expected a number{got}"
+        return f"expected a number{yes_no}{got}"
     if kind == "finite_number":
         return f"must be a finite number{got}"
     if kind in ("bool_type", "bool_parsing"):

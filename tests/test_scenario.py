@@ -338,7 +338,7 @@ def test_alias_bombs_are_refused(tmp_path: Path) -> None:
         (b"name: !!python/name:os.system\n", "name: YAML tag '!!python/name:os.system' is not allowed"),
         (b"? [a]\n: 1\n", "(top level): a key must be a plain name"),
         (b"a: " + b"[" * 45 + b"]" * 45 + b"\n", "(file): nested more than 40 levels deep"),
-        (b"a: " + b"[" * 5000 + b"]" * 5000 + b"\n", "(file): nested too deeply to read"),
+        (b"a: " + b"[" * 1500 + b"]" * 1500 + b"\n", "(file): nested too deeply to read"),
     ],
 )
 def test_unreadable_files_are_clear_errors(tmp_path: Path, content: bytes, message: str) -> None:
@@ -475,3 +475,12 @@ def test_distribution_parameters_are_checked() -> None:
         Uniform(dist="uniform", low_days=2, high_days=2)
     with pytest.raises(ValidationError):
         Exponential(dist="exponential", mean_days=math.inf)
+
+
+def test_yes_and_no_are_not_numbers() -> None:
+    errors = _errors({"seed": True, "team": [{"daily_target": False}], "behaviour": {"accept_share": True}})
+    assert errors == [
+        "seed: expected a whole number; yes/no/on/off mean true/false in YAML (got 'true')",
+        "team.0.daily_target: expected a whole number; yes/no/on/off mean true/false in YAML (got 'false')",
+        "behaviour.accept_share: expected a number; yes/no/on/off mean true/false in YAML (got 'true')",
+    ]
