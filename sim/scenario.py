@@ -452,7 +452,21 @@ _SEQ = "tag:yaml.org,2002:seq"
 
 
 class _LineLoader(yaml.SafeLoader):
-    """The safe loader; `_Reader` composes nodes with it and builds plain data, keeping each path's line."""
+    """The safe loader; `_Reader` composes nodes with it and builds plain data, keeping each path's line.
+    Composing stops at MAX_DEPTH levels, before Python's recursion limit."""
+
+    depth = 0
+    where = "(file)"
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
+                raise _Fatal(f"{self.where}: nested more than {MAX_DEPTH} levels deep [line {line}]")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 class _Fatal(Exception):
@@ -561,9 +575,12 @@ def _parse_yaml(text: str, where: str) -> _Document:
         loader = _LineLoader(text)
     except yaml.reader.ReaderError as err:
         raise ScenarioError([_reader_problem(where, err, text)]) from None
+    loader.where = where
     try:
         try:
             root = loader.get_single_node()
+        except _Fatal as err:
+            raise ScenarioError([err.message]) from None
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             what = ", ".join(x for x in (err.context, err.problem) if x)
