@@ -598,9 +598,10 @@ class FastOutreach:
             return
         rules = self.rules
         sent_w, resp_w = self._window_sums(day)
-        low = (sent_w >= rules.policy_min_sent) & (resp_w < rules.policy_threshold * sent_w)
+        # seats that may be judged low (a superset: the rule's own `evaluate` decides), or not in good standing
+        maybe_low = (sent_w >= rules.policy_min_sent) & (resp_w <= rules.policy_threshold * sent_w + 1)
         pstate = self._pstate
-        need = low | (pstate[rows] != _OK)
+        need = maybe_low | (pstate[rows] != _OK)
         for seat in rows[need].tolist():
             pstate[seat] = POLICY_CODES[self._policies[seat].evaluate(day)]
         self.policy_state[self._seated, day] = pstate[rows]
@@ -936,9 +937,7 @@ class FastOutreach:
         t_arr, s_arr, key_arr, base = plan
         old = self._due_refunds(day, pop=True)
         items: list[tuple[float, int, int, int, int]] = list(
-            zip(
-                old[0].tolist(), old[1].tolist(), old[2].tolist(), old[3].tolist(), old[4].tolist(), strict=True
-            )
+            zip(old[0].tolist(), old[1].tolist(), old[2].tolist(), old[3].tolist(), old[4].tolist(), strict=True)
         )
         # `items` is sorted; refunds that fall due today from today's sends join a heap
         today: list[tuple[float, int, int, int, int]] = []
