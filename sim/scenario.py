@@ -1000,6 +1000,16 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 def parse_set(items: list[str]) -> dict[str, Any]:
     """`key=value` strings to a dict; values are read as YAML scalars or flow collections."""
+    out, errors = _parse_set_items(items)
+    if errors:
+        raise ScenarioError(errors)
+    return out
+
+
+_LINE_SUFFIX = re.compile(r" \[line \d+\]$")
+
+
+def _parse_set_items(items: list[str]) -> tuple[dict[str, Any], list[str]]:
     out: dict[str, Any] = {}
     errors: list[str] = []
     for item in items:
@@ -1017,15 +1027,13 @@ def parse_set(items: list[str]) -> dict[str, Any]:
         try:
             doc = _parse_yaml(raw, f"{key}: the value of --set {item}")
         except ScenarioError as err:
-            errors += err.errors
+            errors += [_LINE_SUFFIX.sub("", e) for e in err.errors]  # no line numbers for a one-line value
             continue
         if doc.problems:
-            errors += [f"{key}: in --set {item}: {p}" for p in doc.problems]
+            errors += [f"{key}: in --set {item}: {_LINE_SUFFIX.sub('', p)}" for p in doc.problems]
             continue
         out[key] = doc.data
-    if errors:
-        raise ScenarioError(errors)
-    return out
+    return out, errors
 
 
 _MISSING: Any = object()
@@ -1042,7 +1050,8 @@ def _load(
     sets: list[_SetItem] = []
     if overrides:
         if isinstance(overrides, list | tuple):
-            pairs = parse_set(list(overrides))
+            pairs, unreadable = _parse_set_items(list(overrides))
+            errors += unreadable
         elif isinstance(overrides, dict):
             pairs = dict(overrides)
         else:
