@@ -23,6 +23,7 @@ KPIS: tuple[str, ...] = (
     "inmails_sent",
     "free_messages_sent",
     "emails_sent",
+    "follow_ups_sent",
     "responses",
     "accepted",
     "declined",
@@ -91,6 +92,7 @@ def replication_kpis(out: ReplicationOutput, response_kinds: Iterable[str]) -> d
         "inmails_sent": int(inmail.sum()),
         "free_messages_sent": int(np.isin(cost, ("open_profile", "connection")).sum()),
         "emails_sent": int(email.sum()),
+        "follow_ups_sent": int(np.isfinite(np.asarray(log.followed_up_at, dtype=float)).sum()),
         "responses": responses,
         "accepted": int((inmail & (outcome == "accepted")).sum()),
         "declined": int((inmail & (outcome == "declined")).sum()),
@@ -145,6 +147,7 @@ def replication_tables(out: ReplicationOutput, scenario: Scenario) -> dict[str, 
             "outcome": pd.Categorical(log.outcome),
             "responded_at": np.asarray(log.responded_at, dtype=float),
             "refunded_at": np.asarray(log.refunded_at, dtype=float),
+            "followed_up_at": np.asarray(log.followed_up_at, dtype=float),
         }
     )
     n_senders, horizon = out.sent.shape

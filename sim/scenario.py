@@ -35,6 +35,7 @@ from . import __version__
 from .distributions import DISTRIBUTIONS, Delay, Exponential, FieldIssues, LogNormal, example, parameters
 from .rules import Rules, UnknownPlanError, UnknownPresetError, resolve
 from .rules.presets import PRESETS
+from .segments import SegmentedBehaviour
 
 Share = Annotated[float, Field(ge=0, le=1)]
 Loc = tuple[str | int, ...]
@@ -172,6 +173,11 @@ class TeamGroup(_Strict):
     message_length: int = Field(600, ge=1, le=10_000, description="characters per message")
     bulk_share: Share = Field(0.5, description="share of messages sent in bulk (off during a restriction)")
     channel: Literal["inmail", "email"] = Field("inmail", description="inmail (credits) or email (no credit)")
+    translated: bool = Field(False, description="messages written in each reader's language (else English)")
+    looks_like_scam: bool = Field(False, description="messages that look like a scam recruiter's")
+    follow_up_after_days: int | None = Field(
+        None, ge=3, le=28, description="a free follow-up to an InMail still unanswered after this many days"
+    )
 
     @field_validator("working_hours")
     @classmethod
@@ -210,7 +216,7 @@ class ConnectionShares(_Strict):
 class CandidatesSpec(_Strict):
     """The population the whole team draws from; no candidate is contacted twice in a run."""
 
-    population: int = Field(20_000, ge=1, le=50_000_000, description="candidates that can be contacted")
+    population: int = Field(20_000, ge=1, le=10_000_000_000, description="candidates that can be contacted")
     connections: ConnectionShares = Field(
         default_factory=ConnectionShares, description="shares of 1st, 2nd and 3rd-degree connections"
     )
@@ -235,7 +241,16 @@ class SimpleBehaviour(_Strict):
     )
 
 
-Behaviour = Annotated[SimpleBehaviour, Field(discriminator="model")]
+Behaviour = Annotated[SimpleBehaviour | SegmentedBehaviour, Field(discriminator="model")]
+
+
+class SweepSpec(_Strict):
+    """The `sweep:` section. `factors` is a grid (every combination); a key naming several dotted keys
+    separated by commas sets all of them to the same value (e.g. seats and recruiters together)."""
+
+    factors: dict[str, list[Any]] = Field(default_factory=dict, description="dotted key -> values (a grid)")
+    points: list[dict[str, Any]] = Field(default_factory=list, description="explicit points: dotted key -> value")
+    labels: dict[str, str] = Field(default_factory=dict, description="factor key -> axis label in figures")
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 
@@ -261,8 +276,9 @@ class Scenario(_Strict):
     )
     candidates: CandidatesSpec = Field(default_factory=CandidatesSpec, description="the candidate population")
     behaviour: Behaviour = Field(
-        default_factory=SimpleBehaviour, description="how candidates read and respond (model: simple)"
+        default_factory=SimpleBehaviour, description="how candidates read and respond (model: simple or segmented)"
     )
+    sweep: SweepSpec | None = Field(None, description="for `inmail-sim sweep`: the factors or points to run")
 
     @model_validator(mode="before")
     @classmethod

@@ -16,24 +16,12 @@ from typing import Any
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import __version__
 from .executors import ExecutorSpec, run_tasks
 from .guard import FolderLock
 from .results import HEADLINE, KPIS, confidence_interval
-from .scenario import Scenario, ScenarioError, load_scenario, parse_set, set_dotted
-
-
-class SweepSpec(BaseModel):
-    """The `sweep:` section. `factors` is a grid (every combination); a key naming several dotted keys
-    separated by commas sets all of them to the same value (e.g. seats and recruiters together)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    factors: dict[str, list[Any]] = Field(default_factory=dict, description="dotted key -> values (a grid)")
-    points: list[dict[str, Any]] = Field(default_factory=list, description="explicit points: dotted key -> value")
-    labels: dict[str, str] = Field(default_factory=dict, description="factor key -> axis label in figures")
+from .scenario import Scenario, ScenarioError, SweepSpec, load_scenario, parse_set, set_dotted
 
 
 @dataclass(frozen=True)
@@ -83,23 +71,17 @@ def load_sweep(
     path: str | Path, sets: list[str] | None = None, cli_factors: list[str] | None = None
 ) -> tuple[Scenario, SweepSpec, list[Point]]:
     """The base scenario, its sweep section (with `--factor` items added) and every point, all validated."""
-    raw = _read_mapping(path)
-    raw_sweep = raw.pop("sweep", None) or {}
-    if not isinstance(raw_sweep, dict):
-        raise ScenarioError(["sweep: expected a mapping with factors or points"], str(path))
-    base = load_scenario(raw, sets)
+    base = load_scenario(path, sets)
+    section = base.sweep or SweepSpec()
     data = base.model_dump(mode="json")
-    factors = dict(raw_sweep.get("factors") or {})
+    data["sweep"] = None
+    factors = dict(section.factors)
     for item in cli_factors or []:
         key, sep, listed = item.partition("=")
         if not sep or not key.strip() or not listed.strip():
             raise ScenarioError([f"--factor {item!r}: expected dotted.key=v1,v2,..."])
-        values = parse_set([f"v=[{listed}]"])["v"]
-        factors[key.strip()] = values
-    try:
-        spec = SweepSpec.model_validate({**raw_sweep, "factors": factors})
-    except ValidationError as err:
-        raise ScenarioError([f"sweep.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors()]) from None
+        factors[key.strip()] = parse_set([f"v=[{listed}]"])["v"]
+    spec = section.model_copy(update={"factors": factors})
     points: list[Point] = []
     errors: list[str] = []
     for i, values in enumerate(expand(spec)):
@@ -116,26 +98,6 @@ def load_sweep(
     if errors:
         raise ScenarioError(errors, str(path))
     return base, spec, points
-
-
-def _read_mapping(path: str | Path) -> dict[str, Any]:
-    """The YAML mapping at `path` (checked by the scenario loader's own reader when it has one)."""
-    from . import scenario as scenario_module
-
-    reader = getattr(scenario_module, "read_yaml", None)
-    if reader is not None:
-        data = reader(path)
-    else:
-        p = Path(path)
-        if not p.is_file():
-            raise ScenarioError([f"file not found: {p}"], str(path))
-        try:
-            data = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except (yaml.YAMLError, UnicodeDecodeError) as err:
-            raise ScenarioError([f"not valid YAML: {err}"], str(path)) from None
-    if not isinstance(data, dict):
-        raise ScenarioError(["(top level): expected a mapping of sections"], str(path))
-    return data
 
 
 def _check_key_exists(data: dict[str, Any], dotted: str, where: str) -> None:

@@ -60,12 +60,22 @@ FILES = {
     "current_rules": ("scenarios/current_rules.yaml", ["horizon_days=45"]),
     "sales_navigator_accounts": ("scenarios/sales_navigator_team.yaml", ["horizon_days=70"]),
 }
+SIMPLE = "behaviour={model: simple}"
 
 
 @pytest.mark.parametrize("case", sorted(FILES))
 def test_scenario_files_give_identical_tables(case: str) -> None:
+    """The files as written (segmented behaviour: one message at a time on the fast engine)."""
     path, sets = FILES[case]
-    model, out = _both(sim.load_scenario(path, sets))
+    _, out = _both(sim.load_scenario(path, sets))
+    assert len(out.messages) > 100
+
+
+@pytest.mark.parametrize("case", sorted(FILES))
+def test_scenario_files_with_simple_behaviour_give_identical_tables(case: str) -> None:
+    """The same files with the simple model, which the fast engine sends a whole day at a time."""
+    path, sets = FILES[case]
+    model, out = _both(sim.load_scenario(path, [*sets, SIMPLE]))
     assert len(out.messages) > 100
     assert model.days_vector > 0
 

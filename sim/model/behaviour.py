@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..rules import Rules
-from ..scenario import SimpleBehaviour
+from ..scenario import Behaviour, SimpleBehaviour
 from .candidates import Population
 from .streams import Streams
 
@@ -24,6 +24,10 @@ class Message:
     personalised: bool
     bulk: bool
     length: int
+    weekday: int = 0  # Monday 0 ... Sunday 6
+    translated: bool = False  # written in the reader's language
+    scam_like: bool = False  # the sender looks like a scam recruiter
+    follow_up_after: float | None = None  # days after which an unanswered InMail gets a follow-up
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +37,7 @@ class Lifecycle:
     read_at: float
     outcome: str
     responded_at: float
+    follow_up_at: float = math.inf  # when a follow-up was sent (inf: none)
 
 
 class Sampler(Protocol):
@@ -62,8 +67,12 @@ class SimpleSampler:
         return Lifecycle(read_at, outcome, read_at + float(self.reply_delay[candidate]))
 
 
-def make_sampler(spec: SimpleBehaviour, rules: Rules, population: Population, streams: Streams) -> Sampler:
-    """The sampler for the scenario's behaviour model."""
-    if spec.model == "simple":
+def make_sampler(spec: Behaviour, rules: Rules, population: Population, streams: Streams) -> Sampler:
+    """The sampler for the scenario's behaviour model; a model with fit scores also orders the population."""
+    if isinstance(spec, SimpleBehaviour):
         return SimpleSampler(spec, rules, population, streams)
-    raise ValueError(f"unknown behaviour model {spec.model!r}")
+    from .segmented import SegmentedSampler
+
+    sampler = SegmentedSampler(spec, rules, population, streams)
+    population.prioritise(sampler.fit)
+    return sampler

@@ -27,6 +27,11 @@ class Population:
         self.contacted = np.zeros(n, dtype=bool)
         self._cursor = {"inmail": 0, "email": 0}
 
+    def prioritise(self, score: np.ndarray) -> None:
+        """Contact the highest-scoring candidates first (ties keep the random order)."""
+        self.order = self.order[np.argsort(-score[self.order], kind="stable")]
+        self._cursor = {"inmail": 0, "email": 0}
+
     def peek(self, channel: str) -> int | None:
         """The next candidate this channel would contact, without taking them."""
         i = self._cursor[channel]

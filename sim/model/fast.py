@@ -43,7 +43,7 @@ import simpy
 from ..rules import Account, Calendar, Cost, PolicyState, RefundRule, ResponseRatePolicy, Rules, Seat
 from ..rules.ledger import Batch, CreditLedger, LedgerError, LedgerRow, Movement
 from ..scenario import Scenario
-from .behaviour import NO_RESPONSE, Message, Sampler, SimpleSampler, make_sampler
+from .behaviour import NO_RESPONSE, Sampler, SimpleSampler, make_sampler
 from .candidates import Population
 from .recruiter import Recruiter
 from .streams import Streams
@@ -121,6 +121,7 @@ _LOG_DTYPES: dict[str, Any] = {
     "outcome": np.int16,
     "responded_at": np.float64,
     "refunded_at": np.float64,
+    "followed_up_at": np.float64,
 }
 
 
@@ -353,6 +354,53 @@ class FastLedger(CreditLedger):
         self.balance = end
         self._clock = max(self._clock, float(t[-1]))
 
+    def apply_pass(self, p: _LedgerPass) -> None:
+        """Record what a pass in order did (`FastOutreach._decide`): its rows, the spends from credits held
+        at the start (oldest batches first) and from credits that came back the same day, and the batches
+        of the credits kept."""
+        if p.rows:
+            times, kinds, seats, inmails = zip(*p.rows, strict=True)
+            self.columns.extend(
+                len(times), {"time": times, "kind": kinds, "amount": 1, "seat": seats, "inmail": inmails}
+            )
+            self._clock = max(self._clock, max(times))
+        reg = self._registry
+        if p.spent:
+            spent = np.asarray(p.spent, dtype=np.int64)
+            seats = np.asarray([r[2] for r in p.rows if r[1] == _SPEND], dtype=np.int32)
+            if (reg.seat[spent] >= 0).any():
+                raise LedgerError("a credit spent twice")
+            reg.seat[spent] = seats
+        if p.refunded:
+            back = np.asarray(p.refunded, dtype=np.int64)
+            if (reg.seat[back] < 0).any() or reg.refunded[back].any():
+                raise LedgerError("a credit refunded twice or refunded without being spent")
+            reg.refunded[back] = True
+        self.totals[Movement.SPEND] += len(p.spent)
+        self.totals[Movement.REFUND] += len(p.refunded)
+        self.totals[Movement.FORFEIT] += p.forfeits
+        left = p.spent_old
+        while left:
+            head = self.batches[0]
+            used = min(left, head.remaining)
+            head.remaining -= used
+            left -= used
+            if head.remaining == 0:
+                self.batches.popleft()
+        kept = p.new_batches[p.spent_new :]
+        if kept:
+            if self.batch_expiry_days is None:
+                if self.batches:
+                    self.batches[-1].remaining += len(kept)
+                else:
+                    self.batches.append(Batch(kept[0], len(kept), None))
+            else:
+                for when in kept:
+                    self.batches.append(Batch(when, 1, when + self.batch_expiry_days))
+        self.balance = p.balance
+        if sum(b.remaining for b in self.batches) != self.balance:
+            raise LedgerError("a pass in order left the batches out of step with the balance")
+
     def quiet_until(self, t: float) -> bool:
         """True when no batch expires before `t`, and none made from now on could (expiry of a day or more)."""
         if self.batch_expiry_days is None:
@@ -448,6 +496,49 @@ def _split_by_day(day: np.ndarray, columns: tuple[Any, ...], into: dict[int, lis
     for a, b in zip(starts, ends, strict=True):
         pick = order[a:b]
         into.setdefault(int(sorted_days[a]), []).append(tuple(c[pick] for c in columns))
+
+
+_REASONS = ("policy_restricted", "daily_limit", "first_week_limit", "seat_credit_limit", "no_credit", NO_CANDIDATES)
+_R_POLICY, _R_DAILY, _R_FIRST_WEEK, _R_SEAT_LIMIT, _R_NO_CREDIT, _R_NO_CANDIDATES = range(1, len(_REASONS) + 1)
+
+
+class _LedgerPass:
+    """What one pass in order did to one account's credits."""
+
+    def __init__(self, balance: int) -> None:
+        self.old_left = balance  # credits held at the start: spent first (oldest batches first)
+        self.spent_old = 0
+        self.spent_new = 0  # spends of credits that came back earlier the same day
+        self.rows: list[tuple[float, int, int, int]] = []  # time, kind, seat, inmail
+        self.spent: list[int] = []
+        self.refunded: list[int] = []
+        self.new_batches: list[float] = []  # times of refunds the cap let in
+        self.forfeits = 0
+        self.balance = balance
+
+
+class _Pass:
+    """The outcome of `FastOutreach._decide`."""
+
+    def __init__(
+        self,
+        ok: np.ndarray,
+        reason: np.ndarray,
+        cost: np.ndarray,
+        drawn: int,
+        ledgers: list[_LedgerPass],
+        open_used: dict[int, int],
+        one_to_one: dict[int, int],
+        same_day: int,
+    ) -> None:
+        self.ok = ok  # which attempts were sent
+        self.reason = reason  # why the others were not: index into _REASONS, from 1
+        self.cost = cost  # cost code of each message sent
+        self.drawn = drawn  # attempts that found a candidate (and drew from the sending stream)
+        self.ledgers = ledgers
+        self.open_used = open_used  # seats that asked for a free Open Profile InMail: their count this month
+        self.one_to_one = one_to_one  # restricted seats' one-to-one InMails today
+        self.same_day = same_day  # credits scheduled and given back within the day
 
 
 class FastOutreach:
@@ -704,10 +795,12 @@ class FastOutreach:
         order = np.lexsort((cols[1], cols[0]))
         return tuple(c[order] for c in cols)
 
-    # -- a day where nothing binds, with numpy ------------------------------------------------------------
+    # -- a day with numpy, and one lean pass in order when a rule may refuse sends ------------------------
 
     def _vector_day(self, day: int, plan: tuple[np.ndarray, np.ndarray, np.ndarray, int]) -> bool:
-        """The day with numpy, when it can be done exactly; False (having changed nothing) when it cannot."""
+        """The day with numpy when it can be done exactly: False, having changed nothing, when not (a batch
+        expires today). When no rule can refuse a send today every attempt is sent; otherwise one pass over
+        the attempts in order (`_decide`) says which are sent and why not, and moves the credits."""
         t_all, s_all, key_all, base = plan
         n_all = len(t_all)
         rules = self.rules
@@ -715,57 +808,46 @@ class FastOutreach:
         sampler = self.sampler
         assert isinstance(sampler, SimpleSampler)
         end = float(day + 1)
-        if self._taken + n_all > pop.size:
-            return False
         if not all(ledger.quiet_until(end) for ledger in self._ledgers):
             return False
         seat_all = self._seat_of[s_all]
-        if n_all and (self._pstate[seat_all] == _RESTRICTED).any():
-            return False
-        window = pop.order[self._taken : self._taken + n_all]  # the candidates the day's sends will take
-        conn_window = pop.degree[window] == 1 if rules.first_degree_free else np.zeros(n_all, dtype=bool)
-        limited = self._limit_blocks(day, seat_all, conn_window)
-        if limited is None:
+        acct_all = self._seat_account[seat_all]
+        window = pop.order[self._taken : self._taken + min(n_all, pop.size - self._taken)]
+        no = np.zeros(len(window), dtype=bool)
+        conn_window = pop.degree[window] == 1 if rules.first_degree_free else no
+        open_window = pop.open_profile[window] & ~conn_window if rules.open_profile_free else no
+        u = self.sending.peek(2 * n_all)
+        bulk_all = u[0::2] < self._bulk_share[s_all]
+        personalised_all = u[1::2] < self._pers_share[s_all]
+        month = self.calendar.month_start(day)
+        old = self._due_refunds(day, pop=False)
+        loop = None
+        if not self._nothing_refuses(day, seat_all, acct_all, conn_window, open_window, month):
+            loop = self._decide(day, t_all, key_all, seat_all, acct_all, bulk_all, conn_window, open_window, old)
+        if loop is None:
             ok = None
-            t, s, skey, seat, n = t_all, s_all, key_all, seat_all, n_all
-            attempt = base + np.arange(n, dtype=np.int64)
-            u = self.sending.peek(2 * n)
-            bulk, personalised = u[0::2] < self._bulk_share[s], u[1::2] < self._pers_share[s]
+            drawn = n_all
+            t, s, skey, seat, account = t_all, s_all, key_all, seat_all, acct_all
+            attempt = base + np.arange(n_all, dtype=np.int64)
+            bulk, personalised = bulk_all, personalised_all
+            n = n_all
+            conn, opened = conn_window, open_window
         else:
-            ok, blocked_daily, blocked_week = limited
-            t, s, skey, seat = t_all[ok], s_all[ok], key_all[ok], seat_all[ok]
-            n = len(t)
+            ok = loop.ok
+            drawn = loop.drawn
+            t, s, skey, seat, account = t_all[ok], s_all[ok], key_all[ok], seat_all[ok], acct_all[ok]
             attempt = base + np.flatnonzero(ok)
-            u = self.sending.peek(2 * n_all)
-            bulk, personalised = (u[0::2] < self._bulk_share[s_all])[ok], (u[1::2] < self._pers_share[s_all])[ok]
+            bulk, personalised = bulk_all[ok], personalised_all[ok]
+            n = len(t)
+            conn = conn_window[:n]
+            opened = loop.cost == _OPEN
         cand = window[:n]
-        conn = conn_window[:n]
         inmail = ~conn
-        opened = pop.open_profile[cand] & inmail if rules.open_profile_free else np.zeros(n, dtype=bool)
         credit = inmail & ~opened
         n_seats = len(self._seat_objs)
         c_inmail = np.bincount(seat[inmail], minlength=n_seats)
         c_open = np.bincount(seat[opened], minlength=n_seats)
         c_credit = c_inmail - c_open
-        active = np.flatnonzero(c_inmail).tolist()
-        month = self.calendar.month_start(day)
-        allowance = rules.open_profile_monthly_allowance
-        seat_limit = rules.seat_monthly_limit
-        if allowance is not None or seat_limit is not None:
-            for sid in active:
-                seat_obj = self._seat_objs[sid]
-                assert seat_obj is not None
-                if c_open[sid] and allowance is not None:
-                    used = seat_obj.open_profile_used if seat_obj.open_profile_month == month else 0
-                    if used + c_open[sid] > allowance:
-                        return False
-                if seat_limit is not None and seat_obj.credits_this_period + c_credit[sid] > seat_limit:
-                    return False
-        account = self._seat_account[seat]
-        spends = np.bincount(account[credit], minlength=len(self._ledgers))
-        for i, ledger in enumerate(self._ledgers):
-            if spends[i] > ledger.balance:
-                return False
 
         # The lifecycle of each message, as the reference's events would play it out before the horizon.
         horizon = float(self.horizon)
@@ -793,9 +875,11 @@ class FastOutreach:
             r_key = 4 * attempt[refund] + _KEY_RESPONSE
         refunded_at = np.full(n, np.nan)
         refunded_at[refund] = r_time
+        new_items = (r_time, r_key, msg[refund], seat[refund], account[refund])
+        due_today = r_time < end
 
         # Commit: nothing below can refuse the day any more.
-        self.sending.consume(2 * n_all)
+        self.sending.consume(2 * drawn)
         pop.contacted[cand] = True
         self._taken += n
         pop._cursor["inmail"] = self._taken
@@ -817,9 +901,11 @@ class FastOutreach:
         )
         self._n_msgs += n
         n_senders = len(self.senders)
-        if ok is not None:
-            self.blocked["daily_limit"][:, day] += np.bincount(s_all[blocked_daily], minlength=n_senders)
-            self.blocked["first_week_limit"][:, day] += np.bincount(s_all[blocked_week], minlength=n_senders)
+        if loop is not None:
+            for code, reason in enumerate(_REASONS, start=1):
+                refused = loop.reason == code
+                if refused.any():
+                    self.blocked[reason][:, day] += np.bincount(s_all[refused], minlength=n_senders)
         self.sent[:, day] += np.bincount(s, minlength=n_senders)
         self.inmails_sent[:, day] += np.bincount(s[inmail], minlength=n_senders)
         if answered.any():
@@ -832,7 +918,7 @@ class FastOutreach:
                 self._responded,
             )
         self._pol_sent[:, day] += c_inmail
-        for sid in active:
+        for sid in np.flatnonzero(c_inmail).tolist():
             seat_obj = self._seat_objs[sid]
             assert seat_obj is not None
             c = int(c_inmail[sid])
@@ -846,7 +932,7 @@ class FastOutreach:
                 lim.sent_first_week += c
             if c_credit[sid]:
                 seat_obj.credits_this_period += int(c_credit[sid])
-            if c_open[sid]:
+            if loop is None and c_open[sid]:
                 if seat_obj.open_profile_month != month:
                     seat_obj.open_profile_month, seat_obj.open_profile_used = month, 0
                 seat_obj.open_profile_used += int(c_open[sid])
@@ -857,12 +943,23 @@ class FastOutreach:
             acc.free_sent += int(free[i])
             acc.inmails_sent += int(sent_inmails[i])
 
-        # Credits: today's spends and the refunds due today, in (time, key) order, per account.
-        new_items = (r_time, r_key, msg[refund], seat[refund], account[refund])
-        due_today = r_time < end
+        # Credits going back later join the queue of their day; today's credits move now, in (time, key) order.
         later = ~due_today
         _split_by_day(r_time[later].astype(np.int64), tuple(c[later] for c in new_items), self._refunds)
-        old = self._due_refunds(day, pop=True)
+        self._refunds.pop(day, None)
+        if loop is not None:
+            if loop.same_day != int(due_today.sum()):
+                raise InvariantError(f"day {day}: the pass in order and the batch disagree on same-day refunds")
+            for sid, used in loop.open_used.items():
+                seat_obj = self._seat_objs[sid]
+                assert seat_obj is not None
+                seat_obj.open_profile_month, seat_obj.open_profile_used = month, used
+            for sid, count in loop.one_to_one.items():
+                policy = self._policies[sid]
+                policy._one_to_one_day, policy._one_to_one_today = day, count
+            for i, ledger in enumerate(self._ledgers):
+                ledger.apply_pass(loop.ledgers[i])
+            return True
         n_spend = int(credit.sum())
         rt = np.concatenate((t[credit], old[0], r_time[due_today]))
         if len(rt):
@@ -881,55 +978,251 @@ class FastOutreach:
                     ledger.bulk(rt[mine], is_refund[mine], rseat[mine], rmsg[mine])
         return True
 
-    def _limit_blocks(
-        self, day: int, seat: np.ndarray, conn_window: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """None when no daily or first-week limit can refuse a send today; otherwise which attempts are sent,
-        and which are refused by the daily and by the first-week limit. A refused attempt takes no candidate,
-        so whether the k-th sent message is free (a 1st-degree connection, exempt from the limits) is known
-        from the k-th candidate in line: one pass in order decides."""
+    def _nothing_refuses(
+        self,
+        day: int,
+        seat: np.ndarray,
+        account: np.ndarray,
+        conn_window: np.ndarray,
+        open_window: np.ndarray,
+        month: int,
+    ) -> bool:
+        """True when every attempt of the day will be sent: a candidate for each, no restricted seat, no
+        limit reached, and credits enough for every attempt (refunds only add)."""
+        n = len(seat)
+        if len(conn_window) < n:
+            return False
+        if n and (self._pstate[seat] == _RESTRICTED).any():
+            return False
         rules = self.rules
+        n_seats = len(self._seat_objs)
+        attempts = np.bincount(seat, minlength=n_seats)
+        if rules.daily_limit is not None and n and attempts.max() > rules.daily_limit:
+            return False
+        free_open = np.bincount(seat[open_window], minlength=n_seats) if open_window.any() else None
+        for sid in np.flatnonzero(attempts).tolist():
+            seat_obj = self._seat_objs[sid]
+            assert seat_obj is not None
+            lim = seat_obj.limits
+            if lim.first_week_limit is not None and lim.in_first_week(day):
+                if lim.sent_first_week + attempts[sid] > lim.first_week_limit:
+                    return False
+            allowance = rules.open_profile_monthly_allowance
+            if free_open is not None and allowance is not None and free_open[sid]:
+                used = seat_obj.open_profile_used if seat_obj.open_profile_month == month else 0
+                if used + free_open[sid] > allowance:
+                    return False
+            limit = rules.seat_monthly_limit
+            if limit is not None and seat_obj.credits_this_period + attempts[sid] > limit:
+                return False
+        spends = np.bincount(account, minlength=len(self._ledgers))
+        return all(spends[i] <= ledger.balance for i, ledger in enumerate(self._ledgers))
+
+    def _decide(
+        self,
+        day: int,
+        t: np.ndarray,
+        key: np.ndarray,
+        seat: np.ndarray,
+        account: np.ndarray,
+        bulk: np.ndarray,
+        conn_window: np.ndarray,
+        open_window: np.ndarray,
+        old: tuple[np.ndarray, ...],
+    ) -> _Pass:
+        """One pass over the day's attempts in order, asking what `Account.try_send` asks (the rules'
+        order: 1st-degree connection, policy, daily limit, first week, Open Profile allowance, seat credit
+        limit, credits), with the credits due back applied before each attempt in (time, key) order. A
+        refused attempt takes no candidate, so the k-th sent message goes to the k-th candidate in line."""
+        rules = self.rules
+        sampler = self.sampler
+        assert isinstance(sampler, SimpleSampler)
+        n = len(t)
+        tl, kl, sl, al, bl = t.tolist(), key.tolist(), seat.tolist(), account.tolist(), bulk.tolist()
+        conn, opn = conn_window.tolist(), open_window.tolist()
+        n_cand = len(conn)
+        seat_objs = self._seat_objs
+        restricted = set(seat[self._pstate[seat] == _RESTRICTED].tolist())
+        allowance_121 = rules.policy_restricted_daily_allowance
         daily = rules.daily_limit
         week = rules.first_week_limit
-        if (daily is None and week is None) or not len(seat):
-            return None
-        n_seats = len(self._seat_objs)
-        per_seat = np.bincount(seat, minlength=n_seats)
         room: dict[int, int] = {}
-        bind = daily is not None and bool(per_seat.max() > daily)
         if week is not None:
-            for sid in np.flatnonzero(per_seat).tolist():
-                seat_obj = self._seat_objs[sid]
+            for sid in set(sl):
+                seat_obj = seat_objs[sid]
                 assert seat_obj is not None
-                lim = seat_obj.limits
-                if lim.in_first_week(day):
-                    room[sid] = week - lim.sent_first_week
-                    if per_seat[sid] > room[sid]:
-                        bind = True
-        if not bind:
-            return None
-        today = [0] * n_seats
-        cap_day = n_seats * len(seat) if daily is None else daily
-        ok = np.zeros(len(seat), dtype=bool)
-        blocked_daily = np.zeros(len(seat), dtype=bool)
-        blocked_week = np.zeros(len(seat), dtype=bool)
-        conn = conn_window.tolist()
+                if seat_obj.limits.in_first_week(day):
+                    room[sid] = week - seat_obj.limits.sent_first_week
+        month = self.calendar.month_start(day)
+        op_allowance = rules.open_profile_monthly_allowance
+        seat_limit = rules.seat_monthly_limit
+        ledgers = self._ledgers
+        passes = [_LedgerPass(ledger.balance) for ledger in ledgers]
+        balance = [ledger.balance for ledger in ledgers]
+        caps = [ledger.cap for ledger in ledgers]
+        today: dict[int, int] = {}
+        one_to_one: dict[int, int] = {}
+        open_used: dict[int, int] = {}
+        credits: dict[int, int] = {}
+        # credits due back today: the queue from earlier days, and a heap for those scheduled today
+        items = list(zip(*(c.tolist() for c in old), strict=True)) if len(old[0]) else []
+        n_items = len(items)
+        ptr = 0
+        heap: list[tuple[float, int, int, int, int]] = []
+        horizon = float(self.horizon)
+        end = float(day + 1)
+        window_days = self._window
+        response_rule = self._refund_rule is RefundRule.RESPONSE
+        same_day = response_rule or window_days < 1
+        if same_day:
+            cand = self.population.order[self._taken : self._taken + n_cand]
+            read_delay = sampler.read_delay[cand].tolist()
+            reply_delay = sampler.reply_delay[cand].tolist()
+            responds = (sampler.u_response[cand] < sampler.p_inmail).tolist()
+            outcome = np.where(sampler.u_outcome[cand] < sampler.accept_share, 1, 2)
+            counted = self._counts_code[outcome].tolist()
+        msg0 = self._n_msgs
+        base = self._next_attempt - n
+        ok = np.zeros(n, dtype=bool)
+        reason = np.zeros(n, dtype=np.int8)
+        costs: list[int] = []
         sent = 0
-        for i, sid in enumerate(seat.tolist()):
-            if not conn[sent]:
-                if today[sid] >= cap_day:
-                    blocked_daily[i] = True
+        drawn = n
+        same = 0
+
+        def give_back(item: tuple[float, int, int, int, int]) -> None:
+            when, _, inmail, sid, a = item
+            p = passes[a]
+            p.rows.append((when, _REFUND, sid, inmail))
+            p.refunded.append(inmail)
+            cap = caps[a]
+            if cap is not None and balance[a] >= cap:
+                p.rows.append((when, _FORFEIT, sid, inmail))
+                p.forfeits += 1
+            else:
+                balance[a] += 1
+                p.new_batches.append(when)
+
+        for i in range(n):
+            ti, ki = tl[i], kl[i]
+            while True:  # credits due before this attempt go back first
+                nxt = items[ptr] if ptr < n_items else None
+                from_heap = bool(heap) and (nxt is None or heap[0] < nxt)
+                if from_heap:
+                    nxt = heap[0]
+                if nxt is None or (nxt[0], nxt[1]) >= (ti, ki):
+                    break
+                if from_heap:
+                    heapq.heappop(heap)
+                else:
+                    ptr += 1
+                give_back(nxt)
+            if sent == n_cand:
+                if drawn == n:
+                    drawn = i
+                reason[i] = _R_NO_CANDIDATES
+                continue
+            sid = sl[i]
+            if conn[sent]:
+                cost = _CONN
+            else:
+                if sid in restricted and (bl[i] or one_to_one.get(sid, 0) >= allowance_121):
+                    reason[i] = _R_POLICY
+                    continue
+                if daily is not None and today.get(sid, 0) >= daily:
+                    reason[i] = _R_DAILY
                     continue
                 left = room.get(sid)
-                if left is not None:
-                    if left <= 0:
-                        blocked_week[i] = True
+                if left is not None and left <= 0:
+                    reason[i] = _R_FIRST_WEEK
+                    continue
+                cost = _CREDIT
+                if opn[sent]:
+                    used = open_used.get(sid)
+                    if used is None:
+                        seat_obj = seat_objs[sid]
+                        assert seat_obj is not None
+                        used = seat_obj.open_profile_used if seat_obj.open_profile_month == month else 0
+                        open_used[sid] = used
+                    if op_allowance is None or used < op_allowance:
+                        cost = _OPEN
+                a = al[i]
+                if cost == _CREDIT:
+                    if seat_limit is not None:
+                        spent_here = credits.get(sid)
+                        if spent_here is None:
+                            seat_obj = seat_objs[sid]
+                            assert seat_obj is not None
+                            spent_here = credits[sid] = seat_obj.credits_this_period
+                        if spent_here >= seat_limit:
+                            reason[i] = _R_SEAT_LIMIT
+                            continue
+                        credits[sid] = spent_here + 1
+                    if balance[a] <= 0:
+                        reason[i] = _R_NO_CREDIT
                         continue
+                    balance[a] -= 1
+                    p = passes[a]
+                    if p.old_left:
+                        p.old_left -= 1
+                        p.spent_old += 1
+                    else:
+                        p.spent_new += 1
+                    inmail = msg0 + sent
+                    p.rows.append((ti, _SPEND, sid, inmail))
+                    p.spent.append(inmail)
+                    if same_day:
+                        item = self._same_day_refund(
+                            ti, base + i, inmail, sid, a, read_delay[sent], reply_delay[sent],
+                            responds[sent] and counted[sent], response_rule, horizon, end,
+                        )  # fmt: skip
+                        if item is not None:
+                            heapq.heappush(heap, item)
+                            same += 1
+                else:
+                    open_used[sid] += 1
+                today[sid] = today.get(sid, 0) + 1
+                if left is not None:
                     room[sid] = left - 1
-                today[sid] += 1
+                if sid in restricted and not bl[i]:
+                    one_to_one[sid] = one_to_one.get(sid, 0) + 1
             ok[i] = True
+            costs.append(cost)
             sent += 1
-        return ok, blocked_daily, blocked_week
+        for item in sorted(items[ptr:] + heap):
+            give_back(item)
+        for a, p in enumerate(passes):
+            p.balance = balance[a]
+        return _Pass(ok, reason, np.asarray(costs, dtype=np.int8), drawn, passes, open_used, one_to_one, same)
+
+    def _same_day_refund(
+        self,
+        t: float,
+        attempt: int,
+        inmail: int,
+        sid: int,
+        a: int,
+        read_delay: float,
+        reply_delay: float,
+        responds: bool,
+        response_rule: bool,
+        horizon: float,
+        end: float,
+    ) -> tuple[float, int, int, int, int] | None:
+        """The credit that a message sent at `t` gets back before the day ends, if any (as the vectorised
+        lifecycle computes it for the whole day)."""
+        when = t + read_delay + reply_delay if responds else math.inf
+        te = t + (when - t)
+        answered = responds and when < horizon and te < horizon
+        if response_rule:
+            if answered and te - t <= self._window and te < end:
+                return (te, 4 * attempt + _KEY_RESPONSE, inmail, sid, a)
+            return None
+        check = t + self._window
+        te_check = t + (check - t)
+        if check < horizon and te_check < horizon and te_check < end and not (answered and te <= te_check):
+            return (te_check, 4 * attempt + _KEY_CHECK, inmail, sid, a)
+        return None
 
     # -- any day, one attempt at a time -------------------------------------------------------------------
 
@@ -1011,7 +1304,7 @@ class FastOutreach:
         self._taken += 1
         self.sent[s, day] += 1
         self._n_msgs += 1
-        life = self.sampler.sample(candidate, Message(channel, t, personalised, bulk, r.group.message_length))
+        life = self.sampler.sample(candidate, r.message(t, self._weekdays[day], personalised, bulk))
         horizon = self.horizon
         te_read = t + (life.read_at - t)
         read_at = life.read_at if life.read_at < horizon and te_read < horizon else math.nan
@@ -1053,6 +1346,7 @@ class FastOutreach:
         p["outcome"].append(code)
         p["responded_at"].append(responded_at)
         p["refunded_at"].append(math.nan if item is None else item[0])
+        p["followed_up_at"].append(life.follow_up_at if life.follow_up_at < horizon else math.nan)
         return item
 
     # -- running --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import simpy
 
 from ..rules import Account
 from ..scenario import TeamGroup
+from .behaviour import Message
 
 
 @dataclass
@@ -21,6 +22,21 @@ class Recruiter:
     account: Account | None  # None for email senders, who need no seat
     seat: int | None
     activation_day: int
+
+    def message(self, sent_at: float, weekday: int, personalised: bool, bulk: bool) -> Message:
+        """The message this recruiter sends at `sent_at`, as the behaviour model sees it."""
+        g = self.group
+        return Message(
+            g.channel,
+            sent_at,
+            personalised,
+            bulk,
+            g.message_length,
+            weekday,
+            g.translated,
+            g.looks_like_scam,
+            None if g.channel == "email" else g.follow_up_after_days,
+        )
 
     def works_on(self, day: int, weekday: int) -> bool:
         return day >= self.activation_day and any(w.number == weekday for w in self.group.workdays)

@@ -12,7 +12,7 @@ import zlib
 
 import numpy as np
 
-STREAM_NAMES = ("population", "targeting", "sending", "read", "response", "reply_delay", "outcome")
+STREAM_NAMES = ("population", "targeting", "sending", "segments", "fit", "read", "response", "reply_delay", "outcome")
 
 
 def stream_key(name: str) -> int:

@@ -14,7 +14,7 @@ from simpy.events import URGENT
 
 from ..rules import Account, BlockReason, Calendar, Cost, PolicyState
 from ..scenario import Scenario
-from .behaviour import Lifecycle, Message, Sampler, make_sampler
+from .behaviour import Lifecycle, Sampler, make_sampler
 from .candidates import Population
 from .recruiter import Recruiter
 from .streams import Streams
@@ -44,6 +44,7 @@ class MessageLog:
     outcome: list[str] = field(default_factory=list)
     responded_at: list[float] = field(default_factory=list)
     refunded_at: list[float] = field(default_factory=list)
+    followed_up_at: list[float] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.sent_at)
@@ -207,7 +208,7 @@ class Outreach:
                 self.inmails_sent[r.sender, day] += 1
         self.population.take(candidate)
         self.sent[r.sender, day] += 1
-        life = self.sampler.sample(candidate, Message(channel, t, personalised, bulk, r.group.message_length))
+        life = self.sampler.sample(candidate, r.message(t, self._weekdays[day], personalised, bulk))
         log = self.log
         log.seat.append(-1 if r.seat is None else r.seat)
         log.sender.append(r.sender)
@@ -221,6 +222,7 @@ class Outreach:
         log.outcome.append("none")
         log.responded_at.append(math.nan)
         log.refunded_at.append(math.nan)
+        log.followed_up_at.append(life.follow_up_at if life.follow_up_at < self.horizon else math.nan)
         self._schedule_lifecycle(r, msg_id, t, cost, life)
 
     def _at(self, when: float, callback: Any) -> None:
