@@ -149,3 +149,32 @@ class SegmentedBehaviour(_Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"segment names must be unique (got {names})")
         return self
+
+
+def parameter_table() -> str:
+    """Every default of the segmented model as a Markdown table: name, value, meaning and source."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(model: BaseModel, prefix: str) -> None:
+        for name, field in type(model).model_fields.items():
+            value = getattr(model, name)
+            key = f"{prefix}{name}"
+            if isinstance(value, BaseModel) and not hasattr(value, "dist"):
+                walk(value, key + ".")
+            elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+                for item in value:
+                    walk(item, f"{key}[{getattr(item, 'name', '')}].")
+            else:
+                shown = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+                rows.append((key, _flow(shown), field.description or ""))
+
+    walk(SegmentedBehaviour(), "behaviour.")
+    lines = ["| parameter | default | meaning (source) |", "|---|---|---|"]
+    lines += [f"| `{k}` | {v} | {d} |" for k, v, d in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _flow(value: object) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"
+    return str(value)

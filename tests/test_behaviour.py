@@ -195,3 +195,12 @@ def test_segmented_model_is_deterministic() -> None:
     scenario = sim.load_scenario(ROOT / "scenarios/baseline.yaml", ["horizon_days=20", "replications=1"])
     a, b = sim.run(scenario), sim.run(scenario)
     pd.testing.assert_frame_equal(a.inmails, b.inmails)
+
+
+def test_parameter_table_in_docs_is_up_to_date() -> None:
+    from sim.segments import parameter_table
+
+    text = (ROOT / "docs" / "behaviour_parameters.md").read_text(encoding="utf-8")
+    assert parameter_table() in text
+    for source in ("LinkedIn", "assumption", "public figure"):
+        assert source in text
