@@ -3,6 +3,7 @@ its closed form, the team-size effect of a finite pool, the email channel, remin
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -183,7 +184,7 @@ def test_larger_team_on_one_pool_gets_a_lower_response_rate() -> None:
             [f"accounts.0.seats={seats}", f"team.0.count={seats}", "replications=3"],
         )
         rates.append(sim.run(scenario, tables=False).runs["response_rate"].mean())
-    assert all(a > b for a, b in zip(rates, rates[1:], strict=False)), rates
+    assert all(a > b for a, b in itertools.pairwise(rates)), rates
 
 
 def test_baseline_response_rate_is_in_linkedins_quoted_band() -> None:
