@@ -46,6 +46,7 @@ from ..scenario import Scenario
 from .behaviour import NO_RESPONSE, Sampler, SimpleSampler, make_sampler
 from .candidates import Population
 from .recruiter import Recruiter
+from .segmented import SegmentedSampler
 from .streams import Streams
 from .world import (
     BLOCK_REASONS,
@@ -367,10 +368,10 @@ class FastLedger(CreditLedger):
         reg = self._registry
         if p.spent:
             spent = np.asarray(p.spent, dtype=np.int64)
-            seats = np.asarray([r[2] for r in p.rows if r[1] == _SPEND], dtype=np.int32)
+            spenders = np.asarray([r[2] for r in p.rows if r[1] == _SPEND], dtype=np.int32)
             if (reg.seat[spent] >= 0).any():
                 raise LedgerError("a credit spent twice")
-            reg.seat[spent] = seats
+            reg.seat[spent] = spenders
         if p.refunded:
             back = np.asarray(p.refunded, dtype=np.int64)
             if (reg.seat[back] < 0).any() or reg.refunded[back].any():
@@ -473,6 +474,7 @@ class _Group:
 
     def __init__(self, senders: list[Recruiter]) -> None:
         group = senders[0].group
+        self.group = group
         self.members = np.asarray([r.sender for r in senders], dtype=np.int64)
         self.activation = np.asarray([r.activation_day for r in senders], dtype=np.int64)
         self.target = group.daily_target
@@ -539,6 +541,49 @@ class _Pass:
         self.open_used = open_used  # seats that asked for a free Open Profile InMail: their count this month
         self.one_to_one = one_to_one  # restricted seats' one-to-one InMails today
         self.same_day = same_day  # credits scheduled and given back within the day
+
+
+def _segmented_lifecycles(
+    sampler: SegmentedSampler,
+    groups: list[_Group],
+    group: np.ndarray,
+    cand: np.ndarray,
+    t: np.ndarray,
+    personalised: np.ndarray,
+    day: int,
+    weekday: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`SegmentedSampler.sample` over arrays of InMails sent on one day, with the same operations in the same
+    order (so the same floating-point results)."""
+    wait = np.minimum(sampler.login_wait[cand], sampler.notice_wait[cand])
+    if sampler.reminder_after is not None:
+        ra = sampler.reminder_after
+        wait = np.where(wait > ra, np.minimum(wait, ra + sampler.reminder_wait[cand]), wait)
+    read_at = t + wait
+    m = sampler.mult
+    p = sampler.base[cand] * sampler.fit_mult[cand]
+    lengths = np.asarray([m.length(g.group.message_length) * m.weekday(weekday) for g in groups])
+    p = p * lengths[group]
+    p = np.where(personalised, p * m.personalised, p)
+    translated = np.asarray([g.group.translated for g in groups])[group]
+    p = np.where(~translated & ~sampler.reads_english[cand], p * m.untranslated, p)
+    scam = np.asarray([g.group.looks_like_scam for g in groups])[group]
+    p = np.where(scam, p * m.scam_like, p)
+    p = np.minimum(p, sampler.spec.cap)
+    when = np.where(sampler.u_response[cand] < p, read_at + sampler.reply_delay[cand], np.inf)
+    after = np.asarray([np.nan if g.group.follow_up_after_days is None else g.group.follow_up_after_days
+                        for g in groups])[group]  # fmt: skip
+    follow_up = np.full(len(t), np.inf)
+    has = ~np.isnan(after)
+    if has.any():
+        at = t + after
+        due = has & (when > at)
+        follow_up = np.where(due, at, np.inf)
+        answers = due & (sampler.u_follow_up[cand] < p * m.follow_up)
+        seen = np.maximum(read_at, follow_up)
+        when = np.where(answers, np.minimum(when, seen + sampler.follow_up_delay[cand]), when)
+    outcome = np.where(sampler.u_outcome[cand] < sampler.spec.accept_share, 1, 2)
+    return read_at, when, outcome, follow_up
 
 
 class FastOutreach:
@@ -619,9 +664,11 @@ class FastOutreach:
         self._seated = np.flatnonzero(self._seat_of >= 0)
         self._seated_rows = self._seat_of[self._seated]
         self._groups: list[_Group] = []
+        self._group_of = np.zeros(n, dtype=np.int64)
         start = 0
-        for group in self.scenario.team:
+        for g, group in enumerate(self.scenario.team):
             members = self.senders[start : start + group.count]
+            self._group_of[start : start + group.count] = g
             start += group.count
             self._groups.append(_Group(members))
         self._last_t = np.zeros(n)
@@ -642,9 +689,10 @@ class FastOutreach:
         self._refund_rule = rules.refund_rule
         self._window = rules.refund_window_days
         emails = any(r.group.channel == "email" for r in self.senders)
-        self._vector = type(self.sampler) is SimpleSampler and not emails
+        self._vector = type(self.sampler) in (SimpleSampler, SegmentedSampler) and not emails
         self.days_vector = 0
         self.days_scalar = 0
+        self.days_in_order = 0  # days with numpy whose refusals were decided by one pass in order
         self.days_exact_order = 0  # days whose ties needed the event-queue replay to order
 
     def _capacity(self) -> int:
@@ -805,8 +853,6 @@ class FastOutreach:
         n_all = len(t_all)
         rules = self.rules
         pop = self.population
-        sampler = self.sampler
-        assert isinstance(sampler, SimpleSampler)
         end = float(day + 1)
         if not all(ledger.quiet_until(end) for ledger in self._ledgers):
             return False
@@ -823,7 +869,21 @@ class FastOutreach:
         old = self._due_refunds(day, pop=False)
         loop = None
         if not self._nothing_refuses(day, seat_all, acct_all, conn_window, open_window, month):
-            loop = self._decide(day, t_all, key_all, seat_all, acct_all, bulk_all, conn_window, open_window, old)
+            loop = self._decide(
+                day,
+                t_all,
+                key_all,
+                s_all,
+                seat_all,
+                acct_all,
+                bulk_all,
+                personalised_all,
+                conn_window,
+                open_window,
+                old,
+            )
+        if loop is not None:
+            self.days_in_order += 1
         if loop is None:
             ok = None
             drawn = n_all
@@ -851,15 +911,12 @@ class FastOutreach:
 
         # The lifecycle of each message, as the reference's events would play it out before the horizon.
         horizon = float(self.horizon)
-        read_at = t + sampler.read_delay[cand]
+        read_at, when, outcome, follow_up = self._lifecycles(cand, t, personalised, s, day)
         te_read = t + (read_at - t)
         logged_read = np.where((read_at < horizon) & (te_read < horizon), read_at, np.nan)
-        responds = sampler.u_response[cand] < sampler.p_inmail
-        outcome = np.where(sampler.u_outcome[cand] < sampler.accept_share, 1, 2)
-        when = np.where(responds, read_at + sampler.reply_delay[cand], np.inf)
         with np.errstate(invalid="ignore"):
             te_resp = t + (when - t)
-        answered = responds & (when < horizon) & (te_resp < horizon)
+        answered = (when < horizon) & (te_resp < horizon)
         counts = self._counts_code[outcome] & answered
         msg = self._n_msgs + np.arange(n, dtype=np.int64)
         if self._refund_rule is RefundRule.NO_RESPONSE:
@@ -897,6 +954,7 @@ class FastOutreach:
                 "outcome": np.where(answered, outcome, 0),
                 "responded_at": np.where(answered, te_resp, np.nan),
                 "refunded_at": refunded_at,
+                "followed_up_at": np.where(follow_up < horizon, follow_up, np.nan),
             },
         )
         self._n_msgs += n
@@ -978,6 +1036,24 @@ class FastOutreach:
                     ledger.bulk(rt[mine], is_refund[mine], rseat[mine], rmsg[mine])
         return True
 
+    def _lifecycles(
+        self, cand: np.ndarray, t: np.ndarray, personalised: np.ndarray, sender: np.ndarray, day: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the sampler's `sample` says of each InMail, for a whole day at once and to the last bit:
+        read time, response time (inf: none), outcome code (1 accepted, 2 declined; where a response
+        comes) and follow-up time (inf: none). Mirrors `SimpleSampler.sample` and `SegmentedSampler.sample`
+        (tests/test_engines.py checks both against their `sample`)."""
+        sampler = self.sampler
+        if isinstance(sampler, SimpleSampler):
+            read_at = t + sampler.read_delay[cand]
+            responds = sampler.u_response[cand] < sampler.p_inmail
+            when = np.where(responds, read_at + sampler.reply_delay[cand], np.inf)
+            outcome = np.where(sampler.u_outcome[cand] < sampler.accept_share, 1, 2)
+            return read_at, when, outcome, np.full(len(t), np.inf)
+        assert isinstance(sampler, SegmentedSampler)
+        return _segmented_lifecycles(sampler, self._groups, self._group_of[sender], cand, t, personalised, day,
+                                     self._weekdays[day])  # fmt: skip
+
     def _nothing_refuses(
         self,
         day: int,
@@ -1004,9 +1080,9 @@ class FastOutreach:
             seat_obj = self._seat_objs[sid]
             assert seat_obj is not None
             lim = seat_obj.limits
-            if lim.first_week_limit is not None and lim.in_first_week(day):
-                if lim.sent_first_week + attempts[sid] > lim.first_week_limit:
-                    return False
+            week = lim.first_week_limit
+            if week is not None and lim.in_first_week(day) and lim.sent_first_week + attempts[sid] > week:
+                return False
             allowance = rules.open_profile_monthly_allowance
             if free_open is not None and allowance is not None and free_open[sid]:
                 used = seat_obj.open_profile_used if seat_obj.open_profile_month == month else 0
@@ -1023,9 +1099,11 @@ class FastOutreach:
         day: int,
         t: np.ndarray,
         key: np.ndarray,
+        sender: np.ndarray,
         seat: np.ndarray,
         account: np.ndarray,
         bulk: np.ndarray,
+        personalised: np.ndarray,
         conn_window: np.ndarray,
         open_window: np.ndarray,
         old: tuple[np.ndarray, ...],
@@ -1036,7 +1114,6 @@ class FastOutreach:
         refused attempt takes no candidate, so the k-th sent message goes to the k-th candidate in line."""
         rules = self.rules
         sampler = self.sampler
-        assert isinstance(sampler, SimpleSampler)
         n = len(t)
         tl, kl, sl, al, bl = t.tolist(), key.tolist(), seat.tolist(), account.tolist(), bulk.tolist()
         conn, opn = conn_window.tolist(), open_window.tolist()
@@ -1074,13 +1151,15 @@ class FastOutreach:
         window_days = self._window
         response_rule = self._refund_rule is RefundRule.RESPONSE
         same_day = response_rule or window_days < 1
-        if same_day:
-            cand = self.population.order[self._taken : self._taken + n_cand]
+        simple = isinstance(sampler, SimpleSampler)
+        cand = self.population.order[self._taken : self._taken + n_cand]
+        if same_day and isinstance(sampler, SimpleSampler):
             read_delay = sampler.read_delay[cand].tolist()
             reply_delay = sampler.reply_delay[cand].tolist()
             responds = (sampler.u_response[cand] < sampler.p_inmail).tolist()
             outcome = np.where(sampler.u_outcome[cand] < sampler.accept_share, 1, 2)
             counted = self._counts_code[outcome].tolist()
+        weekday = self._weekdays[day]
         msg0 = self._n_msgs
         base = self._next_attempt - n
         ok = np.zeros(n, dtype=bool)
@@ -1157,10 +1236,11 @@ class FastOutreach:
                         if spent_here >= seat_limit:
                             reason[i] = _R_SEAT_LIMIT
                             continue
-                        credits[sid] = spent_here + 1
                     if balance[a] <= 0:
                         reason[i] = _R_NO_CREDIT
                         continue
+                    if seat_limit is not None:
+                        credits[sid] += 1
                     balance[a] -= 1
                     p = passes[a]
                     if p.old_left:
@@ -1172,10 +1252,16 @@ class FastOutreach:
                     p.rows.append((ti, _SPEND, sid, inmail))
                     p.spent.append(inmail)
                     if same_day:
-                        item = self._same_day_refund(
-                            ti, base + i, inmail, sid, a, read_delay[sent], reply_delay[sent],
-                            responds[sent] and counted[sent], response_rule, horizon, end,
-                        )  # fmt: skip
+                        if simple:
+                            answers = responds[sent] and counted[sent]
+                            when = ti + read_delay[sent] + reply_delay[sent] if answers else math.inf
+                        else:
+                            r = self.senders[int(sender[i])]
+                            message = r.message(ti, weekday, bool(personalised[i]), bl[i])
+                            life = sampler.sample(int(cand[sent]), message)
+                            answers = life.outcome != NO_RESPONSE and rules.counts_as_response(life.outcome)
+                            when = life.responded_at
+                        item = self._same_day_refund(ti, base + i, inmail, sid, a, when, answers, horizon, end)
                         if item is not None:
                             heapq.heappush(heap, item)
                             same += 1
@@ -1202,19 +1288,16 @@ class FastOutreach:
         inmail: int,
         sid: int,
         a: int,
-        read_delay: float,
-        reply_delay: float,
+        when: float,
         responds: bool,
-        response_rule: bool,
         horizon: float,
         end: float,
     ) -> tuple[float, int, int, int, int] | None:
-        """The credit that a message sent at `t` gets back before the day ends, if any (as the vectorised
-        lifecycle computes it for the whole day)."""
-        when = t + read_delay + reply_delay if responds else math.inf
+        """The credit that a message sent at `t`, answered (in a way that counts) at `when` when `responds`,
+        gets back before the day ends, if any: as the day's lifecycles computed with numpy say."""
         te = t + (when - t)
         answered = responds and when < horizon and te < horizon
-        if response_rule:
+        if self._refund_rule is RefundRule.RESPONSE:
             if answered and te - t <= self._window and te < end:
                 return (te, 4 * attempt + _KEY_RESPONSE, inmail, sid, a)
             return None
