@@ -169,12 +169,12 @@ class Account:
         when it came within the window. True when a credit went back."""
         if not self.rules.counts_as_response(outcome):
             return False
-        self.seats[seat_id].policy.record_response(self.calendar.day(sent_at))
         rules = self.rules
-        if paid and rules.refund_rule is RefundRule.RESPONSE and t - sent_at <= rules.refund_window_days:
-            self.ledger.refund(t, inmail)
-            return True
-        return False
+        refund = paid and rules.refund_rule is RefundRule.RESPONSE and t - sent_at <= rules.refund_window_days
+        if refund:
+            self.ledger.refund(t, inmail)  # first: a refused refund (LedgerError) leaves the seat's counts alone
+        self.seats[seat_id].policy.record_response(self.calendar.day(sent_at))
+        return refund
 
     def counts_as_response(self, outcome: str) -> bool:
         return self.rules.counts_as_response(outcome)

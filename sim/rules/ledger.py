@@ -95,10 +95,10 @@ class CreditLedger:
         return self._add(t, amount, Movement.GRANT, None, None)
 
     def spend(self, t: float, seat: int, inmail: int) -> bool:
-        """Spend one credit, oldest batch first; False when none is left."""
-        self._advance(t)
+        """Spend one credit, oldest batch first; False when none is left. A call that raises changes nothing."""
         if inmail in self._spent_by:
             raise LedgerError(f"InMail {inmail} already spent a credit")
+        self._advance(t)
         if self.balance <= 0:
             return False
         batch = self.batches[0]
@@ -111,12 +111,13 @@ class CreditLedger:
         return True
 
     def refund(self, t: float, inmail: int) -> int:
-        """Give the credit of `inmail` back as a new batch subject to the cap; returns credits kept (0 or 1)."""
-        self._advance(t)
+        """Give the credit of `inmail` back as a new batch subject to the cap; returns credits kept (0 or 1).
+        A refund that raises (never spent, already refunded) changes nothing: no expiry, no clock advance."""
         if inmail not in self._spent_by:
             raise LedgerError(f"InMail {inmail} spent no credit, so it cannot be refunded")
         if inmail in self._refunded:
             raise LedgerError(f"InMail {inmail} was already refunded")
+        self._advance(t)
         self._refunded.add(inmail)
         return self._add(t, 1, Movement.REFUND, self._spent_by[inmail], inmail)
 
