@@ -63,7 +63,9 @@ class ResponseRatePolicy:
 
     def is_low(self, day: int) -> bool:
         sent, responded = self.window_counts(day)
-        return sent >= self.min_sent and responded < self.threshold * sent
+        # responded / sent, not threshold * sent: 0.07 * 100 is 7.000000000000001 in floating point, which
+        # would judge a rate of exactly 7% below a 7% threshold; the quotient rounds like the threshold does
+        return sent >= self.min_sent and responded / sent < self.threshold
 
     def evaluate(self, day: int) -> PolicyState:
         """Move the state machine to the start of `day` and return the state in force that day."""
