@@ -63,8 +63,8 @@ class Rules(BaseModel):
         25, ge=0, description="one-to-one InMails a restricted seat may still send per day"
     )
 
-    daily_limit: int | None = Field(description="InMails per seat per calendar day (None: no limit)")
-    first_week_limit: int | None = Field(description="InMails in a new seat's first week (None: no limit)")
+    daily_limit: int | None = Field(ge=0, description="InMails per seat per calendar day (None: no limit)")
+    first_week_limit: int | None = Field(ge=0, description="InMails in a new seat's first week (None: no limit)")
     first_week_mode: Literal["calendar_week", "rolling_7_days"] = Field(
         "calendar_week", description="calendar_week: Monday to Sunday of activation; rolling_7_days: 7 days"
     )
