@@ -359,19 +359,19 @@ class FastLedger(CreditLedger):
         """Record what a pass in order did (`FastOutreach._decide`): its rows, the spends from credits held
         at the start (oldest batches first) and from credits that came back the same day, and the batches
         of the credits kept."""
-        if p.rows:
-            times, kinds, seats, inmails = zip(*p.rows, strict=True)
+        if p.times:
+            kinds = np.asarray(p.kinds, dtype=np.int8)
+            seats = np.asarray(p.seats, dtype=np.int32)
             self.columns.extend(
-                len(times), {"time": times, "kind": kinds, "amount": 1, "seat": seats, "inmail": inmails}
+                len(kinds), {"time": p.times, "kind": kinds, "amount": 1, "seat": seats, "inmail": p.inmails}
             )
-            self._clock = max(self._clock, max(times))
+            self._clock = max(self._clock, max(p.times))
         reg = self._registry
         if p.spent:
             spent = np.asarray(p.spent, dtype=np.int64)
-            spenders = np.asarray([r[2] for r in p.rows if r[1] == _SPEND], dtype=np.int32)
             if (reg.seat[spent] >= 0).any():
                 raise LedgerError("a credit spent twice")
-            reg.seat[spent] = spenders
+            reg.seat[spent] = seats[kinds == _SPEND]
         if p.refunded:
             back = np.asarray(p.refunded, dtype=np.int64)
             if (reg.seat[back] < 0).any() or reg.refunded[back].any():
@@ -511,12 +511,21 @@ class _LedgerPass:
         self.old_left = balance  # credits held at the start: spent first (oldest batches first)
         self.spent_old = 0
         self.spent_new = 0  # spends of credits that came back earlier the same day
-        self.rows: list[tuple[float, int, int, int]] = []  # time, kind, seat, inmail
+        self.times: list[float] = []  # the movements, in order
+        self.kinds: list[int] = []
+        self.seats: list[int] = []
+        self.inmails: list[int] = []
         self.spent: list[int] = []
         self.refunded: list[int] = []
         self.new_batches: list[float] = []  # times of refunds the cap let in
         self.forfeits = 0
         self.balance = balance
+
+    def add(self, t: float, kind: int, seat: int, inmail: int) -> None:
+        self.times.append(t)
+        self.kinds.append(kind)
+        self.seats.append(seat)
+        self.inmails.append(inmail)
 
 
 class _Pass:
@@ -1119,11 +1128,12 @@ class FastOutreach:
         conn, opn = conn_window.tolist(), open_window.tolist()
         n_cand = len(conn)
         seat_objs = self._seat_objs
-        restricted = set(seat[self._pstate[seat] == _RESTRICTED].tolist())
+        n_seats = len(seat_objs)
+        restricted = (self._pstate[:n_seats] == _RESTRICTED).tolist()
         allowance_121 = rules.policy_restricted_daily_allowance
-        daily = rules.daily_limit
+        daily = n + 1 if rules.daily_limit is None else rules.daily_limit
+        room = [n + 1] * n_seats  # first-week InMails a seat may still send (n + 1: no limit today)
         week = rules.first_week_limit
-        room: dict[int, int] = {}
         if week is not None:
             for sid in set(sl):
                 seat_obj = seat_objs[sid]
@@ -1133,24 +1143,22 @@ class FastOutreach:
         month = self.calendar.month_start(day)
         op_allowance = rules.open_profile_monthly_allowance
         seat_limit = rules.seat_monthly_limit
-        ledgers = self._ledgers
-        passes = [_LedgerPass(ledger.balance) for ledger in ledgers]
-        balance = [ledger.balance for ledger in ledgers]
-        caps = [ledger.cap for ledger in ledgers]
-        today: dict[int, int] = {}
-        one_to_one: dict[int, int] = {}
+        passes = [_LedgerPass(ledger.balance) for ledger in self._ledgers]
+        balance = [ledger.balance for ledger in self._ledgers]
+        caps = [ledger.cap for ledger in self._ledgers]
+        today = [0] * n_seats
+        one_to_one = [0] * n_seats
         open_used: dict[int, int] = {}
         credits: dict[int, int] = {}
         # credits due back today: the queue from earlier days, and a heap for those scheduled today
         items = list(zip(*(c.tolist() for c in old), strict=True)) if len(old[0]) else []
         n_items = len(items)
         ptr = 0
+        next_time = items[0][0] if items else math.inf
         heap: list[tuple[float, int, int, int, int]] = []
         horizon = float(self.horizon)
         end = float(day + 1)
-        window_days = self._window
-        response_rule = self._refund_rule is RefundRule.RESPONSE
-        same_day = response_rule or window_days < 1
+        same_day = self._refund_rule is RefundRule.RESPONSE or self._window < 1
         simple = isinstance(sampler, SimpleSampler)
         cand = self.population.order[self._taken : self._taken + n_cand]
         if same_day and isinstance(sampler, SimpleSampler):
@@ -1162,40 +1170,41 @@ class FastOutreach:
         weekday = self._weekdays[day]
         msg0 = self._n_msgs
         base = self._next_attempt - n
-        ok = np.zeros(n, dtype=bool)
-        reason = np.zeros(n, dtype=np.int8)
-        costs: list[int] = []
+        ok = bytearray(n)
+        reason = bytearray(n)
+        costs = bytearray(n_cand)
         sent = 0
         drawn = n
         same = 0
-
-        def give_back(item: tuple[float, int, int, int, int]) -> None:
-            when, _, inmail, sid, a = item
-            p = passes[a]
-            p.rows.append((when, _REFUND, sid, inmail))
-            p.refunded.append(inmail)
-            cap = caps[a]
-            if cap is not None and balance[a] >= cap:
-                p.rows.append((when, _FORFEIT, sid, inmail))
-                p.forfeits += 1
-            else:
-                balance[a] += 1
-                p.new_batches.append(when)
-
         for i in range(n):
-            ti, ki = tl[i], kl[i]
-            while True:  # credits due before this attempt go back first
-                nxt = items[ptr] if ptr < n_items else None
-                from_heap = bool(heap) and (nxt is None or heap[0] < nxt)
-                if from_heap:
-                    nxt = heap[0]
-                if nxt is None or (nxt[0], nxt[1]) >= (ti, ki):
-                    break
-                if from_heap:
-                    heapq.heappop(heap)
-                else:
-                    ptr += 1
-                give_back(nxt)
+            ti = tl[i]
+            if next_time <= ti or heap:  # credits due before this attempt go back first
+                ki = kl[i]
+                while True:
+                    if heap and (ptr >= n_items or heap[0] < items[ptr]):
+                        nxt = heap[0]
+                        if nxt[0] > ti or (nxt[0] == ti and nxt[1] >= ki):
+                            break
+                        heapq.heappop(heap)
+                    elif ptr < n_items:
+                        nxt = items[ptr]
+                        if nxt[0] > ti or (nxt[0] == ti and nxt[1] >= ki):
+                            break
+                        ptr += 1
+                        next_time = items[ptr][0] if ptr < n_items else math.inf
+                    else:
+                        break
+                    when, _, inmail, owner, a = nxt
+                    p = passes[a]
+                    p.add(when, _REFUND, owner, inmail)
+                    p.refunded.append(inmail)
+                    cap = caps[a]
+                    if cap is not None and balance[a] >= cap:
+                        p.add(when, _FORFEIT, owner, inmail)
+                        p.forfeits += 1
+                    else:
+                        balance[a] += 1
+                        p.new_batches.append(when)
             if sent == n_cand:
                 if drawn == n:
                     drawn = i
@@ -1205,14 +1214,13 @@ class FastOutreach:
             if conn[sent]:
                 cost = _CONN
             else:
-                if sid in restricted and (bl[i] or one_to_one.get(sid, 0) >= allowance_121):
+                if restricted[sid] and (bl[i] or one_to_one[sid] >= allowance_121):
                     reason[i] = _R_POLICY
                     continue
-                if daily is not None and today.get(sid, 0) >= daily:
+                if today[sid] >= daily:
                     reason[i] = _R_DAILY
                     continue
-                left = room.get(sid)
-                if left is not None and left <= 0:
+                if room[sid] <= 0:
                     reason[i] = _R_FIRST_WEEK
                     continue
                 cost = _CREDIT
@@ -1225,7 +1233,6 @@ class FastOutreach:
                         open_used[sid] = used
                     if op_allowance is None or used < op_allowance:
                         cost = _OPEN
-                a = al[i]
                 if cost == _CREDIT:
                     if seat_limit is not None:
                         spent_here = credits.get(sid)
@@ -1236,6 +1243,7 @@ class FastOutreach:
                         if spent_here >= seat_limit:
                             reason[i] = _R_SEAT_LIMIT
                             continue
+                    a = al[i]
                     if balance[a] <= 0:
                         reason[i] = _R_NO_CREDIT
                         continue
@@ -1249,7 +1257,7 @@ class FastOutreach:
                     else:
                         p.spent_new += 1
                     inmail = msg0 + sent
-                    p.rows.append((ti, _SPEND, sid, inmail))
+                    p.add(ti, _SPEND, sid, inmail)
                     p.spent.append(inmail)
                     if same_day:
                         if simple:
@@ -1267,19 +1275,36 @@ class FastOutreach:
                             same += 1
                 else:
                     open_used[sid] += 1
-                today[sid] = today.get(sid, 0) + 1
-                if left is not None:
-                    room[sid] = left - 1
-                if sid in restricted and not bl[i]:
-                    one_to_one[sid] = one_to_one.get(sid, 0) + 1
-            ok[i] = True
-            costs.append(cost)
+                today[sid] += 1
+                room[sid] -= 1
+                if restricted[sid] and not bl[i]:
+                    one_to_one[sid] += 1
+            ok[i] = 1
+            costs[sent] = cost
             sent += 1
-        for item in sorted(items[ptr:] + heap):
-            give_back(item)
+        for when, _, inmail, owner, a in sorted(items[ptr:] + heap):
+            p = passes[a]
+            p.add(when, _REFUND, owner, inmail)
+            p.refunded.append(inmail)
+            cap = caps[a]
+            if cap is not None and balance[a] >= cap:
+                p.add(when, _FORFEIT, owner, inmail)
+                p.forfeits += 1
+            else:
+                balance[a] += 1
+                p.new_batches.append(when)
         for a, p in enumerate(passes):
             p.balance = balance[a]
-        return _Pass(ok, reason, np.asarray(costs, dtype=np.int8), drawn, passes, open_used, one_to_one, same)
+        return _Pass(
+            np.frombuffer(ok, dtype=np.uint8).astype(bool),
+            np.frombuffer(reason, dtype=np.int8).copy(),
+            np.frombuffer(costs, dtype=np.int8)[:sent].copy(),
+            drawn,
+            passes,
+            open_used,
+            {sid: c for sid, c in enumerate(one_to_one) if c},
+            same,
+        )
 
     def _same_day_refund(
         self,
