@@ -792,8 +792,6 @@ def _reason(kind: str, msg: str, ctx: dict[str, Any] | None, value: Any, loc: Lo
     ctx = ctx or {}
     got = _got(value)
     if kind == "extra_forbidden":
-        if root is Scenario and loc == ("sweep",):
-            return "unknown key: a sweep section is read by `inmail-sim sweep` (and `validate`), not by this command"
         parent = _type_at(root, loc[:-1], data)
         keys = [k for k in parent.model_fields if k not in ("dist", "model")] if _is_model(parent) else []
         hint = _did_you_mean(loc[-1], keys) if loc else ""
@@ -1163,16 +1161,6 @@ def json_schema() -> dict[str, Any]:
             "type": "object",
             "description": "in a resolved scenario: the rule values a run used (must match preset + overrides)",
         }
-    props["sweep"] = {
-        "type": "object",
-        "description": "optional: points to run with `inmail-sim sweep` (factors: dotted key -> values, or points)",
-        "properties": {
-            "factors": {"type": "object", "additionalProperties": {"type": "array"}},
-            "points": {"type": "array", "items": {"type": "object"}},
-            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-        "additionalProperties": False,
-    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "inmail-sim scenario"
     return schema
@@ -1184,9 +1172,9 @@ def validate_file(path: str | Path, sets: list[str] | None = None) -> list[str]:
     A `sweep:` section is checked too: its keys must exist and every point must be a valid scenario."""
     try:
         doc = _read_document(path)
-        sweep = doc.data.pop("sweep", _MISSING)
+        has_sweep = doc.data.get("sweep") is not None
         _load(doc.data, doc.lines, doc.problems, str(path), sets)
-        if sweep is not _MISSING:
+        if has_sweep:
             from .sweep import load_sweep
 
             load_sweep(path, sets)
