@@ -345,14 +345,51 @@ class Results:
         return analytics(self.tables, self.scenario.start)
 
     def figures(self) -> dict[str, Any]:
+        """Every run figure that has data, by file stem."""
         from . import plots
 
         rules = self.scenario.resolved_rules()
         return plots.run_figures(self.tables, rules.policy_threshold, windows=(rules.refund_window_days,))
 
+    def plot_credit_balance(self) -> Any:
+        from . import plots
+
+        return plots.credit_balance(self.account_days)
+
+    def plot_credit_fate(self) -> Any:
+        from . import plots
+
+        return plots.credit_fate(self.account_days)
+
+    def plot_response_rate(self, replication: int = 0) -> Any:
+        from . import plots
+
+        return plots.response_rate(self.seat_days, self.scenario.resolved_rules().policy_threshold, replication)
+
+    def plot_sends_and_blocks(self) -> Any:
+        from . import plots
+
+        return plots.sends_and_blocks(self.seat_days)
+
+    def plot_blocked_by_reason(self) -> Any:
+        from . import plots
+
+        return plots.blocked_by_reason(self.seat_days)
+
+    def plot_refunds_per_week(self) -> Any:
+        from . import plots
+
+        return plots.refunds_per_week(self.credits)
+
+    def plot_time_to_response(self) -> Any:
+        from . import plots
+
+        return plots.time_to_response(self.inmails, (self.scenario.resolved_rules().refund_window_days,))
+
     def save(self, folder: str | Path) -> Path:
-        """Write the results folder's files into `folder` (which must exist)."""
+        """Write the results folder's files into `folder` (created when missing)."""
         folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
         resolved = self.scenario.resolved_dict()
         resolved["seed"] = self.seed
         (folder / "scenario.resolved.yaml").write_text(

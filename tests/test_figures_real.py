@@ -38,3 +38,10 @@ def test_sweep_and_comparison_figures_on_real_results(tmp_path: Path) -> None:
     a = sim.run(sim.load_scenario(ROOT / "scenarios/baseline.yaml", sets), tables=False)
     b = sim.run(sim.load_scenario(ROOT / "scenarios/current_rules.yaml", sets), tables=False)
     check_png(plots.paired_differences(paired_differences(a.runs, b.runs)), tmp_path / "paired.png")
+
+
+def test_results_plot_methods_return_figures(blasting: sim.Results, tmp_path: Path) -> None:
+    methods = [name for name in dir(blasting) if name.startswith("plot_")]
+    assert len(methods) == len(plots.FIGURES)
+    for name in methods:
+        check_png(getattr(blasting, name)(), tmp_path / f"{name}.png")
