@@ -159,7 +159,8 @@ def summarise(runs: list[dict[str, Any]], bare_rate: float) -> dict[str, Any]:
 
 
 def _fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
+    width = int(spec.split(".")[0])
+    return "-".rjust(width) if value is None else format(value, spec)
 
 
 def table(bare: dict[str, Any], rows: list[dict[str, Any]]) -> str:
