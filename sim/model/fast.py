@@ -18,11 +18,15 @@ queues, applied in time order the moment the ledger or the policy is next consul
   gets the key 4A+1 (response), 4A+2 (refund check) and 4A+3 (the recruiter's next attempt), and items are
   applied in (time, key) order. The daily clock runs before any item due at exactly midnight. Event times
   are computed with the same floating-point expressions SimPy uses (`now + (when - now)`).
-- On a day when nothing can bind (no send can be refused, no refund can be forfeited to the cap, no batch
-  expires), the day is computed with numpy over all its attempts at once; otherwise it is replayed attempt
-  by attempt through the very same `Account.try_send` the reference uses. Both paths consume the same
-  random streams in the same order as the reference (the `sending` stream is drawn in blocks, which gives
-  the same numbers), so for the same seed the two engines give identical tables.
+- A day is computed with numpy over all its attempts at once (candidates, costs, lifecycles of the simple
+  and segmented behaviour models, counters, credit movements). When no rule can refuse a send that day,
+  that is all; when one can (credits run out, a daily or first-week limit, a restricted seat, an Open
+  Profile allowance, a seat's credit limit, the candidate pool), one lean pass over the attempts in order
+  (`_decide`) asks what `Account.try_send` asks, with the credits coming back applied in between. Days on
+  which a credit batch expires, teams with email senders and other behaviour models are replayed attempt
+  by attempt through the rules' own `Account.try_send` (`_scalar_day`). Every path consumes the random
+  streams in the reference's order (the `sending` stream is drawn in blocks, which gives the same
+  numbers), so for the same seed the two engines give identical tables.
 - The garbage collector is disabled during a run (restored after): the engine allocates few objects, and
   a collector scanning a large heap is what slows the reference down as teams grow.
 - Per-InMail data are numpy columns (the message log and the ledger's movements), not Python objects.
