@@ -265,7 +265,7 @@ class Scenario(_Strict):
     horizon_days: int = Field(90, ge=1, le=3650, description="simulated days")
     replications: int = Field(5, ge=1, le=10_000, description="independent replications")
     engine: Literal["reference", "fast"] = Field(
-        "reference", description="reference: one SimPy event per lifecycle step; fast: due-time queues (same results)"
+        "fast", description="reference: one SimPy event per lifecycle step; fast: due-time queues (same results)"
     )
     rules: RulesSpec = Field(default_factory=RulesSpec, description="the rule preset and the values it changes")
     accounts: list[AccountSpec] = Field(
