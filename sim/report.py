@@ -344,12 +344,45 @@ def describe_behaviour(spec: Mapping[str, Any]) -> str:
         if "reply_delay" in spec:
             text += f"; time to reply after reading: {describe_delay(spec['reply_delay'])}"
         return text + "."
+    if model == "segmented" and "segments" in spec:
+        return _describe_segmented(spec)
     rest = {k: v for k, v in spec.items() if k != "model"}
     shown = "; ".join(
         f"{k.replace('_', ' ')}: {describe_delay(v) if isinstance(v, Mapping) and 'dist' in v else v}"
         for k, v in _flatten_one(rest).items()
     )
     return f"Model <b>{_esc(model)}</b>" + (f": {_esc(shown)}" if shown else "") + "."
+
+
+def _describe_segmented(spec: Mapping[str, Any]) -> str:
+    """The segmented model in a sentence per part: segments, reading, answering, fit."""
+    segments = "; ".join(
+        f"{_esc(s['name'])} {_pct(s['share'], 0)} (answers {_pct(s['base_response'], 0)} of read bulk InMails, "
+        f"{_pct(s.get('open_to_work_share', 0), 0)} open to work, "
+        f"{_pct(1 - s.get('activity', {}).get('dormant', 0), 0)} log in at least monthly)"
+        for s in spec["segments"]
+    )
+    mult = spec.get("multipliers", {})
+    levers = ", ".join(
+        f"{label} x{mult[key]:g}"
+        for key, label in (
+            ("personalised", "personalised"),
+            ("open_to_work", "open to work"),
+            ("friday", "sent Friday"),
+            ("saturday", "Saturday"),
+            ("untranslated", "untranslated to a non-English reader"),
+            ("follow_up", "a follow-up"),
+        )
+        if key in mult
+    )
+    fit = spec.get("fit", {})
+    return (
+        f"Segmented model. Segments: {segments}. An InMail waits for the candidate's next login; a noticed email "
+        f"notification ({_pct(spec.get('notification_noticed', 0), 0)} noticed) brings the read forward. "
+        f"Chance of a response = segment rate x multipliers ({_esc(levers)}; message length bands), "
+        f"capped at {_pct(spec.get('cap', 0.95), 0)}; {_pct(spec.get('accept_share', 0), 0)} of responses accept. "
+        f"Recruiters contact the best-fit candidates first (fit effect {fit.get('effect', 1):g})."
+    )
 
 
 def _flatten_one(data: Mapping[str, Any]) -> dict[str, Any]:
