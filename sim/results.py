@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from .model.world import BLOCK_REASONS, ReplicationOutput
+from .model.world import BLOCK_REASONS, MOVES, MessageCounts, MessageLog, ReplicationOutput
 from .rules import Movement, PolicyState
 from .scenario import Scenario
 
@@ -68,14 +68,18 @@ def _ratio(num: float, den: float) -> float:
 
 
 def replication_kpis(out: ReplicationOutput, response_kinds: Iterable[str]) -> dict[str, float]:
-    """Every KPI of one replication, from its counters and logs."""
-    log = out.messages
+    """Every KPI of one replication, from its counters (`out.counts`, else counted from its message log)."""
+    counts = out.counts if out.counts is not None else MessageCounts.of_log(out.messages)
     kinds = set(response_kinds)
-    cost = np.asarray(log.cost, dtype=object)
-    outcome = np.asarray(log.outcome, dtype=object)
-    inmail = np.isin(cost, _INMAIL_COSTS)
-    email = cost == "none"
-    responded = np.isin(outcome, list(kinds))
+
+    def total(cost: Iterable[str], outcome: Iterable[str] | None = None) -> int:
+        costs = set(cost)
+        return sum(
+            n
+            for (c, o), n in counts.by_cost_outcome.items()
+            if c in costs and (outcome is None or o in outcome)
+        )
+
     totals: dict[Movement, int] = {m: 0 for m in Movement}
     balance = 0
     warnings = restrictions = 0
@@ -86,18 +90,20 @@ def replication_kpis(out: ReplicationOutput, response_kinds: Iterable[str]) -> d
         for seat in account.seats.values():
             warnings += seat.policy.warnings
             restrictions += seat.policy.restrictions
-    responses = int((inmail & responded).sum())
+    inmails = total(_INMAIL_COSTS)
+    emails = total(("none",))
+    responses = total(_INMAIL_COSTS, kinds)
     spent, refunded = totals[Movement.SPEND], totals[Movement.REFUND]
     k: dict[str, float] = {
-        "inmails_sent": int(inmail.sum()),
-        "free_messages_sent": int(np.isin(cost, ("open_profile", "connection")).sum()),
-        "emails_sent": int(email.sum()),
-        "follow_ups_sent": int(np.isfinite(np.asarray(log.followed_up_at, dtype=float)).sum()),
+        "inmails_sent": inmails,
+        "free_messages_sent": total(("open_profile", "connection")),
+        "emails_sent": emails,
+        "follow_ups_sent": counts.follow_ups,
         "responses": responses,
-        "accepted": int((inmail & (outcome == "accepted")).sum()),
-        "declined": int((inmail & (outcome == "declined")).sum()),
-        "response_rate": _ratio(responses, int(inmail.sum())),
-        "email_response_rate": _ratio(int((email & responded).sum()), int(email.sum())),
+        "accepted": total(_INMAIL_COSTS, ("accepted",)),
+        "declined": total(_INMAIL_COSTS, ("declined",)),
+        "response_rate": _ratio(responses, inmails),
+        "email_response_rate": _ratio(total(("none",), kinds), emails),
         "credits_granted": totals[Movement.GRANT],
         "credits_spent": spent,
         "credits_refunded": refunded,
@@ -120,36 +126,73 @@ def replication_kpis(out: ReplicationOutput, response_kinds: Iterable[str]) -> d
 
 
 def replication_tables(out: ReplicationOutput, scenario: Scenario) -> dict[str, pd.DataFrame]:
-    """The tidy tables of one replication: inmails, seat_days, account_days, credits."""
+    """The tidy tables of one replication: inmails, seat_days, account_days, credits; of a replication whose
+    engine kept no rows (tables "summary", or rows handed to a sink), the daily tables only: seat_days and
+    account_days."""
     start = pd.Timestamp(scenario.start)
-    rep = out.replication
-    senders = out.senders
-    log = out.messages
-    group_of = [r.group.name for r in senders]
-    account_of = [_account_label(out, r.account) for r in senders]
-    n = len(log)
-    sender_idx = np.asarray(log.sender, dtype=np.int64)
-    inmails = pd.DataFrame(
+    horizon = out.sent.shape[1]
+    if out.credit_days is not None:  # "summary", or rows handed to a sink as they came
+        return {"seat_days": seat_days_table(out, start), "account_days": _account_days(out, start, horizon)}
+    credits = credits_table(out, start)
+    return {
+        "inmails": inmails_table(out),
+        "seat_days": seat_days_table(out, start),
+        "account_days": _account_days(out, start, horizon, credits),
+        "credits": credits,
+    }
+
+
+def _sender_labels(out: ReplicationOutput) -> tuple[np.ndarray, np.ndarray]:
+    """Each sender's group name and account label, as object arrays indexed by sender."""
+    group_of = np.asarray([r.group.name for r in out.senders] or [""], dtype=object)
+    account_of = np.asarray([_account_label(out, r.account) for r in out.senders] or [""], dtype=object)
+    return group_of, account_of
+
+
+def inmails_frame(
+    rep: int, first_id: int, fields: dict[str, Any], group_of: np.ndarray, account_of: np.ndarray
+) -> pd.DataFrame:
+    """Rows of the inmails table from message columns (`fields`: as `MessageLog`'s, numpy arrays or lists;
+    channel, cost and outcome as Categoricals or lists of labels)."""
+    n = len(fields["sent_at"])
+    sender_idx = np.asarray(fields["sender"], dtype=np.int64)
+    return pd.DataFrame(
         {
             "replication": np.full(n, rep, dtype=np.int64),
-            "id": np.arange(n, dtype=np.int64),
-            "seat": np.asarray(log.seat, dtype=np.int64),
+            "id": np.arange(first_id, first_id + n, dtype=np.int64),
+            "seat": np.asarray(fields["seat"], dtype=np.int64),
             "sender": sender_idx,
-            "group": pd.Categorical(np.asarray(group_of, dtype=object)[sender_idx] if n else []),
-            "account": pd.Categorical(np.asarray(account_of, dtype=object)[sender_idx] if n else []),
-            "candidate": np.asarray(log.candidate, dtype=np.int64),
-            "channel": pd.Categorical(log.channel),
-            "cost": pd.Categorical(log.cost),
-            "bulk": np.asarray(log.bulk, dtype=bool),
-            "personalised": np.asarray(log.personalised, dtype=bool),
-            "sent_at": np.asarray(log.sent_at, dtype=float),
-            "read_at": np.asarray(log.read_at, dtype=float),
-            "outcome": pd.Categorical(log.outcome),
-            "responded_at": np.asarray(log.responded_at, dtype=float),
-            "refunded_at": np.asarray(log.refunded_at, dtype=float),
-            "followed_up_at": np.asarray(log.followed_up_at, dtype=float),
+            "group": pd.Categorical(group_of[sender_idx] if n else []),
+            "account": pd.Categorical(account_of[sender_idx] if n else []),
+            "candidate": np.asarray(fields["candidate"], dtype=np.int64),
+            "channel": pd.Categorical(fields["channel"]),
+            "cost": pd.Categorical(fields["cost"]),
+            "bulk": np.asarray(fields["bulk"], dtype=bool),
+            "personalised": np.asarray(fields["personalised"], dtype=bool),
+            "sent_at": np.asarray(fields["sent_at"], dtype=float),
+            "read_at": np.asarray(fields["read_at"], dtype=float),
+            "outcome": pd.Categorical(fields["outcome"]),
+            "responded_at": np.asarray(fields["responded_at"], dtype=float),
+            "refunded_at": np.asarray(fields["refunded_at"], dtype=float),
+            "followed_up_at": np.asarray(fields["followed_up_at"], dtype=float),
         }
     )
+
+
+def inmails_table(out: ReplicationOutput) -> pd.DataFrame:
+    """One row per message sent."""
+    group_of, account_of = _sender_labels(out)
+    log = out.messages
+    fields = {name: getattr(log, name) for name in MessageLog.__dataclass_fields__}
+    return inmails_frame(out.replication, 0, fields, group_of, account_of)
+
+
+def seat_days_table(out: ReplicationOutput, start: pd.Timestamp) -> pd.DataFrame:
+    """One row per sender and day."""
+    rep = out.replication
+    senders = out.senders
+    group_of = [r.group.name for r in senders]
+    account_of = [_account_label(out, r.account) for r in senders]
     n_senders, horizon = out.sent.shape
     day = np.tile(np.arange(horizon), n_senders)
     sender = np.repeat(np.arange(n_senders), horizon)
@@ -159,7 +202,7 @@ def replication_tables(out: ReplicationOutput, scenario: Scenario) -> dict[str, 
     for r in senders:
         label = _account_label(out, r.account)
         pool[r.sender] = out.balance[label] if label else np.nan
-    seat_days = pd.DataFrame(
+    return pd.DataFrame(
         {
             "replication": np.full(day.size, rep, dtype=np.int64),
             "sender": sender,
@@ -177,6 +220,47 @@ def replication_tables(out: ReplicationOutput, scenario: Scenario) -> dict[str, 
             "trailing_rate": out.trailing_rate.ravel(),
         }
     )
+
+
+_KIND_LABELS = np.asarray([m.value for m in MOVES], dtype=object)
+_STR = pd.StringDtype(na_value=np.nan)  # pandas' default string dtype
+
+
+def credits_frame(rep: int, account: str, columns: dict[str, np.ndarray], start: pd.Timestamp) -> pd.DataFrame:
+    """Rows of the credits table of one account from its movements as columns (as
+    `FastLedger.row_arrays()`: time, kind index into `MOVES`, amount, seat and inmail with -1 for none), in
+    time order (stable)."""
+    time = np.asarray(columns["time"], dtype=float)
+    order: np.ndarray | None = np.argsort(time, kind="stable")
+    if order is not None and (order == np.arange(len(order))).all():
+        order = None  # already in time order (as a ledger's movements are): no copy
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return a if order is None else a[order]
+
+    time = pick(time)
+    n = len(time)
+
+    def optional(a: np.ndarray) -> pd.arrays.IntegerArray:
+        a = pick(np.asarray(a, dtype=np.int64))
+        return pd.arrays.IntegerArray(a, a < 0)
+
+    return pd.DataFrame(
+        {
+            "replication": np.full(n, rep, dtype=np.int64),
+            "account": pd.array(np.full(n, account, dtype=object), dtype=_STR),
+            "time": time,
+            "kind": pd.array(_KIND_LABELS[pick(np.asarray(columns["kind"], dtype=np.int64))], dtype=_STR),
+            "amount": pick(np.asarray(np.broadcast_to(columns["amount"], (n,)), dtype=np.int64)),
+            "seat": optional(columns["seat"]),
+            "inmail": optional(columns["inmail"]),
+            "date": start + pd.to_timedelta(np.floor(time), unit="D"),
+        }
+    )
+
+
+def _credits_from_rows(out: ReplicationOutput, start: pd.Timestamp) -> pd.DataFrame:
+    rep = out.replication
     rows = [
         (label, row.time, row.kind.value, row.amount, row.seat, row.inmail)
         for label, account in out.accounts.items()
@@ -189,13 +273,22 @@ def replication_tables(out: ReplicationOutput, scenario: Scenario) -> dict[str, 
     credits["seat"] = credits["seat"].astype("Int64")
     credits["inmail"] = credits["inmail"].astype("Int64")
     credits["date"] = start + pd.to_timedelta(np.floor(credits["time"]), unit="D")
-    credits = credits.sort_values(["account", "time"], kind="stable").reset_index(drop=True)
-    return {
-        "inmails": inmails,
-        "seat_days": seat_days,
-        "account_days": _account_days(out, credits, start, horizon),
-        "credits": credits,
-    }
+    return credits.sort_values(["account", "time"], kind="stable").reset_index(drop=True)
+
+
+def credits_table(out: ReplicationOutput, start: pd.Timestamp) -> pd.DataFrame:
+    """One row per credit movement, by account (sorted) and time. The fast engine's ledgers give their
+    movements as numpy columns (`row_arrays`), which skips making a Python object per row."""
+    ledgers = [(label, account.ledger) for label, account in sorted(out.accounts.items())]
+    if not ledgers or not all(hasattr(ledger, "row_arrays") for _, ledger in ledgers):
+        return _credits_from_rows(out, start)
+    frames = [
+        credits_frame(out.replication, label, ledger.row_arrays(), start)  # type: ignore[attr-defined]
+        for label, ledger in ledgers
+    ]
+    if not sum(len(f) for f in frames):
+        return _credits_from_rows(out, start)  # no movements: the columns' types as pandas infers them
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
 def _account_label(out: ReplicationOutput, account: Any) -> str:
@@ -207,11 +300,23 @@ def _account_label(out: ReplicationOutput, account: Any) -> str:
     raise KeyError("sender's account is not in this replication")
 
 
-def _account_days(out: ReplicationOutput, credits: pd.DataFrame, start: pd.Timestamp, horizon: int) -> pd.DataFrame:
+_MOVE_COLUMNS = {
+    "grant": "granted",
+    "spend": "spent",
+    "refund": "refunded",
+    "expire": "expired",
+    "forfeit": "forfeited",
+}
+
+
+def _account_days(
+    out: ReplicationOutput, start: pd.Timestamp, horizon: int, credits: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per account and day: the balance and the credits moved by kind (from `credits`, else from the
+    engine's sums by account, kind and day, `out.credit_days`)."""
     frames = []
     day_index = np.arange(horizon)
     for label in out.accounts:
-        mine = credits[credits["account"] == label]
         frame = pd.DataFrame(
             {
                 "replication": np.full(horizon, out.replication, dtype=np.int64),
@@ -221,15 +326,20 @@ def _account_days(out: ReplicationOutput, credits: pd.DataFrame, start: pd.Times
                 "balance": out.balance[label],
             }
         )
+        if credits is None:
+            assert out.credit_days is not None
+            moved = out.credit_days[label]
+            for i, kind in enumerate(m.value for m in MOVES):
+                frame[_MOVE_COLUMNS[kind]] = moved[i, :horizon].astype(np.int64)
+            frames.append(frame)
+            continue
+        mine = credits[credits["account"] == label]
         days = np.clip(np.floor(mine["time"].to_numpy()).astype(np.int64), 0, horizon - 1)
         for kind in ("grant", "spend", "refund", "expire", "forfeit"):
             sel = (mine["kind"] == kind).to_numpy()
-            column = {"grant": "granted", "spend": "spent", "refund": "refunded", "expire": "expired"}.get(
-                kind, "forfeited"
-            )
-            frame[column] = np.bincount(days[sel], weights=mine["amount"].to_numpy()[sel], minlength=horizon)[
-                :horizon
-            ].astype(np.int64)
+            amounts = mine["amount"].to_numpy()[sel]
+            moved_days = np.bincount(days[sel], weights=amounts, minlength=horizon)[:horizon]
+            frame[_MOVE_COLUMNS[kind]] = moved_days.astype(np.int64)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

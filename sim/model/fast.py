@@ -38,13 +38,13 @@ import gc
 import heapq
 import math
 from collections import defaultdict, deque
-from collections.abc import Generator, Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from typing import Any, Protocol, overload
 
 import numpy as np
 import simpy
 
-from ..rules import Account, Calendar, Cost, PolicyState, RefundRule, ResponseRatePolicy, Rules, Seat
+from ..rules import Calendar, Cost, PolicyState, RefundRule, ResponseRatePolicy, Rules, Seat
 from ..rules.ledger import Batch, CreditLedger, LedgerError, LedgerRow, Movement
 from ..scenario import Scenario
 from .behaviour import NO_RESPONSE, Sampler, SimpleSampler, make_sampler
@@ -54,16 +54,19 @@ from .segmented import SegmentedSampler
 from .streams import Streams
 from .world import (
     BLOCK_REASONS,
+    MOVES,
     NO_CANDIDATES,
     POLICY_CODES,
     InvariantError,
+    MessageCounts,
     MessageLog,
     ReplicationOutput,
     _urgent,
     build_accounts,
+    check_tables_mode,
+    staff,
 )
 
-MOVES: tuple[Movement, ...] = tuple(Movement)
 _GRANT, _SPEND, _REFUND, _EXPIRE, _FORFEIT = (MOVES.index(m) for m in Movement)
 CHANNELS = ("inmail", "email")
 COSTS = (Cost.CREDIT.value, Cost.OPEN_PROFILE.value, Cost.CONNECTION.value, "none")
@@ -112,6 +115,13 @@ class _Columns:
             for name, chunks in self.chunks.items()
         }
 
+    def drain(self) -> dict[str, np.ndarray]:
+        """The rows added since the last drain, as columns; they are let go of here."""
+        arrays = self.arrays()
+        for chunks in self.chunks.values():
+            chunks.clear()
+        return arrays
+
 
 _LOG_DTYPES: dict[str, Any] = {
     "seat": np.int32,
@@ -131,33 +141,107 @@ _LOG_DTYPES: dict[str, Any] = {
 
 
 class _Log:
-    """The message log as preallocated numpy columns (`capacity` bounds the messages of the run, so nothing
-    is copied as it grows), plus Python lists for messages logged one at a time."""
+    """The message log as numpy columns, plus Python lists for messages logged one at a time. Kept whole
+    (`keep`): preallocated columns (`capacity` bounds the messages of the run, so nothing is copied as it
+    grows). Otherwise: chunks that `drain` hands out and lets go of, counted as they go."""
 
-    def __init__(self, capacity: int) -> None:
-        self.columns = {name: np.empty(capacity, dtype=dtype) for name, dtype in _LOG_DTYPES.items()}
+    def __init__(self, capacity: int, keep: bool = True) -> None:
+        self.keep = keep
+        self.columns = {name: np.empty(capacity if keep else 0, dtype=dtype) for name, dtype in _LOG_DTYPES.items()}
+        self.chunks: list[dict[str, np.ndarray]] = []
         self.pending: dict[str, list[Any]] = {name: [] for name in _LOG_DTYPES}
         self.n = 0
+        self.buffered = 0  # rows in `chunks`
+        self._counts: dict[tuple[int, int], int] = {}  # (cost code, outcome code) -> messages (of drained rows)
+        self._follow_ups = 0
 
     def write(self, arrays: dict[str, Any]) -> None:
         self.flush()
         n = len(arrays["sent_at"])
-        for name, column in self.columns.items():
-            column[self.n : self.n + n] = arrays[name]
+        if self.keep:
+            for name, column in self.columns.items():
+                column[self.n : self.n + n] = arrays[name]
+        elif n:
+            self.chunks.append(
+                {name: np.array(np.broadcast_to(arrays[name], (n,)), dtype=dt) for name, dt in _LOG_DTYPES.items()}
+            )
+            self.buffered += n
         self.n += n
 
     def flush(self) -> None:
         k = len(self.pending["sent_at"])
         if not k:
             return
-        for name, column in self.columns.items():
-            column[self.n : self.n + k] = self.pending[name]
-            self.pending[name].clear()
+        if self.keep:
+            for name, column in self.columns.items():
+                column[self.n : self.n + k] = self.pending[name]
+                self.pending[name].clear()
+        else:
+            self.chunks.append({name: np.asarray(self.pending[name], dtype=dt) for name, dt in _LOG_DTYPES.items()})
+            for values in self.pending.values():
+                values.clear()
+            self.buffered += k
         self.n += k
 
     def finish(self) -> dict[str, np.ndarray]:
         self.flush()
         return {name: column[: self.n] for name, column in self.columns.items()}
+
+    def drain(self) -> dict[str, np.ndarray] | None:
+        """The messages logged since the last drain (not kept whole), counted and let go of; None: none."""
+        self.flush()
+        if not self.chunks:
+            return None
+        cols = {name: np.concatenate([c[name] for c in self.chunks]) for name in _LOG_DTYPES}
+        self.chunks.clear()
+        self.buffered = 0
+        self._count(cols)
+        return cols
+
+    def _count(self, cols: dict[str, np.ndarray]) -> None:
+        k = int(cols["outcome"].max()) + 1 if len(cols["outcome"]) else 1
+        combos = np.bincount(cols["cost"].astype(np.int64) * k + cols["outcome"], minlength=len(COSTS) * k)
+        for i in np.flatnonzero(combos).tolist():
+            key = (i // k, i % k)
+            self._counts[key] = self._counts.get(key, 0) + int(combos[i])
+        self._follow_ups += int(np.isfinite(cols["followed_up_at"]).sum())
+
+    def counts(self) -> tuple[dict[tuple[int, int], int], int]:
+        """Messages by (cost code, outcome code), and follow-ups; of every message (after the last drain)."""
+        if self.keep:
+            self._counts, self._follow_ups = {}, 0
+            self._count(self.finish())
+        return self._counts, self._follow_ups
+
+
+class TableSink(Protocol):
+    """Where an engine that keeps no log hands out its rows as they are final: chunks of messages (raw
+    codes, as `_LOG_DTYPES`, with `labels` for the coded columns) and of each account's credit movements
+    (as `FastLedger.row_arrays`)."""
+
+    def messages(self, columns: dict[str, np.ndarray], labels: Mapping[str, Sequence[str]]) -> None: ...
+
+    def credits(self, account: str, columns: dict[str, np.ndarray]) -> None: ...
+
+
+def labelled(columns: dict[str, np.ndarray], labels: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+    """Message columns with the coded ones (channel, cost, outcome) as pandas Categoricals whose categories
+    are the labels present, sorted, as pandas would infer them from the reference's lists of strings."""
+    import pandas as pd
+
+    fields: dict[str, Any] = {}
+    for name, values in columns.items():
+        if name not in labels:
+            fields[name] = values
+            continue
+        names = labels[name]
+        present = np.flatnonzero(np.bincount(values, minlength=len(names))).tolist()
+        categories = sorted(names[i] for i in present)
+        recode = np.full(len(names), -1, dtype=np.int8)
+        for i in present:
+            recode[i] = categories.index(names[i])
+        fields[name] = pd.Categorical.from_codes(recode[values], categories=pd.Index(categories))
+    return fields
 
 
 _ROW_DTYPES = {"time": np.float64, "kind": np.int8, "amount": np.int64, "seat": np.int32, "inmail": np.int32}
@@ -600,9 +684,25 @@ def _segmented_lifecycles(
 
 
 class FastOutreach:
-    """The model of one replication, fast: see the module docstring. Same constructor, same output."""
+    """The model of one replication, fast: see the module docstring. Same constructor, same output.
 
-    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None) -> None:
+    `tables`: "full" keeps every message and credit movement (the message log and the ledgers' rows), or,
+    given a `sink`, hands them to it in chunks of about `chunk_rows` rows as they are final and lets go of
+    them; "summary" keeps counters only (the KPIs, and credits moved by account, kind and day)."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        replication: int,
+        seed: int | None = None,
+        tables: str = "full",
+        sink: TableSink | None = None,
+        chunk_rows: int = 1 << 19,
+    ) -> None:
+        self.tables = check_tables_mode(tables)
+        self._sink = sink if tables == "full" else None
+        self._keep = tables == "full" and sink is None
+        self._chunk_rows = chunk_rows if self._sink is not None else min(chunk_rows, 1 << 16)
         self.scenario = scenario
         self.replication = replication
         self.seed = scenario.seed if seed is None else seed
@@ -619,7 +719,7 @@ class FastOutreach:
         self.population = Population(scenario.candidates, self.streams)
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = _Uniforms(self.streams["sending"])
-        self.senders = self._staff(seats_by_spec)
+        self.senders = staff(scenario, seats_by_spec)
         n, h = len(self.senders), self.horizon
         self.sent = np.zeros((n, h), dtype=np.int64)
         self.inmails_sent = np.zeros((n, h), dtype=np.int64)
@@ -631,20 +731,6 @@ class FastOutreach:
         self._weekdays = [self.calendar.weekday(d) for d in range(h + 1)]
         self._grant_days = {label: set(a.grant_days(h)) for label, a in self.accounts.items()}
         self._setup_arrays()
-
-    def _staff(self, seats_by_spec: dict[str, list[tuple[Account, int, int]]]) -> list[Recruiter]:
-        """As `Outreach._staff`: one recruiter per team member, InMail recruiters each on their own seat."""
-        senders: list[Recruiter] = []
-        free = {name: list(seats) for name, seats in seats_by_spec.items()}
-        default = self.scenario.accounts[0].name
-        for group in self.scenario.team:
-            for _ in range(group.count):
-                if group.channel == "email":
-                    senders.append(Recruiter(len(senders), group, None, None, 0))
-                else:
-                    account, seat, day = free[group.account or default].pop(0)
-                    senders.append(Recruiter(len(senders), group, account, seat, day))
-        return senders
 
     def _setup_arrays(self) -> None:
         rules, h = self.rules, self.horizon
@@ -696,8 +782,9 @@ class FastOutreach:
         capacity = self._capacity()
         if capacity > MAX_MESSAGES:
             raise ValueError(f"the fast engine logs at most {MAX_MESSAGES:,} messages a replication (got {capacity:,})")
-        self._log = _Log(capacity)
-        self._registry.reserve(len(self._log.columns["sent_at"]))
+        self._log = _Log(capacity, self._keep)
+        self._registry.reserve(capacity)
+        self._credit_days = [np.zeros((len(MOVES), max(h, 1)), dtype=np.int64) for _ in self._ledgers]
         self._counts_code = np.asarray([rules.counts_as_response(o) for o in self._outcomes] + [False] * 64)
         self._refund_rule = rules.refund_rule
         self._window = rules.refund_window_days
@@ -732,6 +819,31 @@ class FastOutreach:
             else:
                 self._scalar_day(day, plan)
                 self.days_scalar += 1
+            self._drain(final=False)
+
+    def _drain(self, final: bool) -> None:
+        """Hand the rows logged so far to the sink (or only count them) once there are enough of them."""
+        if self._keep:
+            return
+        log = self._log
+        if final or log.buffered + len(log.pending["sent_at"]) >= self._chunk_rows:
+            cols = log.drain()
+            if cols is not None and self._sink is not None:
+                self._sink.messages(cols, {"channel": CHANNELS, "cost": COSTS, "outcome": tuple(self._outcomes)})
+        h = self.horizon
+        for i, label in enumerate(self.accounts):
+            ledger = self._ledgers[i]
+            if not final and len(ledger.columns) < self._chunk_rows:
+                continue
+            rows = ledger.columns.drain()
+            if not len(rows["time"]):
+                continue
+            day = np.clip(np.floor(rows["time"]), 0, h - 1).astype(np.int64)
+            index = rows["kind"].astype(np.int64) * h + day
+            moved = np.bincount(index, weights=rows["amount"], minlength=len(MOVES) * h)
+            self._credit_days[i][:, :h] += np.rint(moved).astype(np.int64).reshape(len(MOVES), h)
+            if self._sink is not None:
+                self._sink.credits(label, rows)
 
     def _apply_policy_responses(self, day: int) -> None:
         for seats, sent_days in self._responded.pop(day, ()):
@@ -1472,7 +1584,8 @@ class FastOutreach:
             env.run(until=self.horizon)
             self._apply_policy_responses(self.horizon - 1)
             self._close_day(self.horizon)
-            messages = self._messages()
+            self._drain(final=True)
+            messages = self._messages() if self._keep else MessageLog()
             for policy in self._policies.values():
                 policy.sync()
             self.messages = messages
@@ -1490,6 +1603,11 @@ class FastOutreach:
                 trailing_rate=self.trailing_rate,
                 balance=self.balance,
                 events=next(env._eid),  # events scheduled so far
+                tables=self.tables,
+                counts=self._message_counts(),
+                credit_days=None if self._keep else {
+                    label: self._credit_days[i][:, : self.horizon] for i, label in enumerate(self.accounts)
+                },
             )
         finally:
             if enabled:
@@ -1497,25 +1615,16 @@ class FastOutreach:
 
     def _messages(self) -> MessageLog:
         """The message log with the reference's columns: numbers as numpy arrays, labels (channel, cost,
-        outcome) as pandas Categoricals whose categories are the labels present, sorted, as pandas would
-        infer them from the reference's lists of strings."""
-        import pandas as pd
-
-        cols = self._log.finish()
+        outcome) as pandas Categoricals (`labelled`)."""
         labels = {"channel": CHANNELS, "cost": COSTS, "outcome": tuple(self._outcomes)}
-        fields: dict[str, Any] = {}
-        for name, values in cols.items():
-            if name not in labels:
-                fields[name] = values
-                continue
-            names = labels[name]
-            present = np.flatnonzero(np.bincount(values, minlength=len(names)))
-            categories = sorted(names[i] for i in present)
-            recode = np.full(len(names), -1, dtype=np.int8)
-            for i in present:
-                recode[i] = categories.index(names[i])
-            fields[name] = pd.Categorical.from_codes(recode[values], categories=pd.Index(categories))
-        return MessageLog(**fields)
+        return MessageLog(**labelled(self._log.finish(), labels))
+
+    def _message_counts(self) -> MessageCounts:
+        codes, follow_ups = self._log.counts()
+        counts = MessageCounts(follow_ups=follow_ups)
+        for (cost, outcome), n in sorted(codes.items()):
+            counts.add(COSTS[cost], self._outcomes[outcome], n)
+        return counts
 
     def check_invariants(self) -> None:
         """Fail loudly, with what reproduces it, when credits leak or a limit is exceeded."""
@@ -1534,8 +1643,8 @@ class FastOutreach:
                     problems.append(f"seat {seat.id}: {lim.max_sent_in_a_day} InMails in a day")
                 if lim.first_week_limit is not None and lim.sent_first_week > lim.first_week_limit:
                     problems.append(f"seat {seat.id}: {lim.sent_first_week} InMails in its first week")
-        cost = self._log.finish()["cost"]
-        paid = int((cost == _CREDIT).sum())
+        codes, _ = self._log.counts()
+        paid = sum(n for (cost, _), n in codes.items() if cost == _CREDIT)
         spent = sum(a.ledger.totals[Movement.SPEND] for a in self.accounts.values())
         if paid != spent:
             problems.append(f"{paid} paid InMails but {spent} credits spent")

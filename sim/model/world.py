@@ -13,8 +13,9 @@ import simpy
 from simpy.events import URGENT
 
 from ..rules import Account, BlockReason, Calendar, Cost, PolicyState
+from ..rules.ledger import CreditLedger, Movement
 from ..scenario import Scenario
-from .behaviour import Lifecycle, Sampler, make_sampler
+from .behaviour import NO_RESPONSE, Lifecycle, Sampler, make_sampler
 from .candidates import Population
 from .recruiter import Recruiter
 from .streams import Streams
@@ -22,6 +23,11 @@ from .streams import Streams
 NO_CANDIDATES = "no_candidates"
 BLOCK_REASONS: tuple[str, ...] = (*(r.value for r in BlockReason), NO_CANDIDATES)
 POLICY_CODES: dict[PolicyState, int] = {s: i for i, s in enumerate(PolicyState)}
+MOVES: tuple[Movement, ...] = tuple(Movement)
+TABLE_MODES = ("full", "summary")
+"""What an engine keeps of a replication: `full`, every message and credit movement (the per-InMail and
+credits tables); `summary`, running counters only (the KPIs and the daily tables), so that memory does not
+grow with the number of messages."""
 
 
 class InvariantError(RuntimeError):
@@ -51,6 +57,35 @@ class MessageLog:
 
 
 @dataclass
+class MessageCounts:
+    """What the KPIs need of the message log, counted as messages are sent: messages by (cost, outcome)
+    label, and follow-ups sent before the horizon."""
+
+    by_cost_outcome: dict[tuple[str, str], int] = field(default_factory=dict)
+    follow_ups: int = 0
+
+    def add(self, cost: str, outcome: str, n: int = 1) -> None:
+        key = (cost, outcome)
+        total = self.by_cost_outcome.get(key, 0) + n
+        if total:
+            self.by_cost_outcome[key] = total
+        else:
+            self.by_cost_outcome.pop(key, None)
+
+    @classmethod
+    def of_log(cls, log: MessageLog) -> MessageCounts:
+        """The counts of a whole message log."""
+        cost = np.asarray(log.cost, dtype=object)
+        outcome = np.asarray(log.outcome, dtype=object)
+        counts = cls(follow_ups=int(np.isfinite(np.asarray(log.followed_up_at, dtype=float)).sum()))
+        if len(cost):
+            pairs, n = np.unique(np.stack([cost.astype(str), outcome.astype(str)]), axis=1, return_counts=True)
+            for c, o, k in zip(pairs[0].tolist(), pairs[1].tolist(), n.tolist(), strict=True):
+                counts.add(c, o, k)
+        return counts
+
+
+@dataclass
 class ReplicationOutput:
     """Raw tables of one replication (turned into DataFrames by `sim.results`)."""
 
@@ -66,6 +101,9 @@ class ReplicationOutput:
     trailing_rate: np.ndarray  # [sender, day] trailing-window response rate at the day's end
     balance: dict[str, np.ndarray]  # account -> [day] balance at the day's end
     events: int
+    tables: str = "full"  # TABLE_MODES: with "summary", `messages` is empty and the ledgers keep no rows
+    counts: MessageCounts | None = None  # the log's counts (None: count `messages`)
+    credit_days: dict[str, np.ndarray] | None = None  # account -> [kind (MOVES), day] credits moved; None: rows
 
 
 def _urgent(env: simpy.Environment, delay: float) -> simpy.Event:
@@ -107,10 +145,47 @@ def build_accounts(
     return accounts, seats
 
 
+def staff(scenario: Scenario, seats_by_spec: dict[str, list[tuple[Account, int, int]]]) -> list[Recruiter]:
+    """One recruiter per team member, in team order; InMail recruiters each on their own seat, taken in order
+    from their group's account (the first account by default); email senders need no seat."""
+    senders: list[Recruiter] = []
+    free = {name: list(seats) for name, seats in seats_by_spec.items()}
+    default = scenario.accounts[0].name
+    for group in scenario.team:
+        for _ in range(group.count):
+            if group.channel == "email":
+                senders.append(Recruiter(len(senders), group, None, None, 0))
+            else:
+                account, seat, day = free[group.account or default].pop(0)
+                senders.append(Recruiter(len(senders), group, account, seat, day))
+    return senders
+
+
+def check_tables_mode(tables: str) -> str:
+    if tables not in TABLE_MODES:
+        raise ValueError(f"tables must be one of {', '.join(TABLE_MODES)} (got {tables!r})")
+    return tables
+
+
+class DailyLedger(CreditLedger):
+    """`CreditLedger` that keeps no rows: its movements are summed by kind and day (for the daily tables)."""
+
+    def __init__(self, cap: int | None, batch_expiry_days: float | None, horizon: int) -> None:
+        super().__init__(cap, batch_expiry_days)
+        self.horizon = horizon
+        self.daily = np.zeros((len(MOVES), max(horizon, 1)), dtype=np.int64)
+
+    def _record(self, t: float, kind: Movement, amount: int, seat: int | None, inmail: int | None) -> None:
+        self.totals[kind] += amount
+        day = min(max(math.floor(t), 0), self.horizon - 1)
+        self.daily[MOVES.index(kind), day] += amount
+
+
 class Outreach:
     """The model of one replication."""
 
-    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, replication: int, seed: int | None = None, tables: str = "full") -> None:
+        self.tables = check_tables_mode(tables)
         self.scenario = scenario
         self.replication = replication
         self.seed = scenario.seed if seed is None else seed
@@ -120,10 +195,14 @@ class Outreach:
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
         self.accounts, seats_by_spec = build_accounts(scenario, self.calendar)
+        if tables == "summary":
+            for account in self.accounts.values():
+                old = account.ledger
+                account.ledger = DailyLedger(old.cap, old.batch_expiry_days, self.horizon)
         self.population = Population(scenario.candidates, self.streams)
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = self.streams["sending"]
-        self.senders = self._staff(seats_by_spec)
+        self.senders = staff(scenario, seats_by_spec)
         n, h = len(self.senders), self.horizon
         self.sent = np.zeros((n, h), dtype=np.int64)
         self.inmails_sent = np.zeros((n, h), dtype=np.int64)
@@ -133,21 +212,11 @@ class Outreach:
         self.trailing_rate = np.full((n, h), np.nan)
         self.balance = {label: np.zeros(h, dtype=np.int64) for label in self.accounts}
         self.log = MessageLog()
+        self.counts = MessageCounts()
+        self._keep = tables == "full"
+        self._n_msgs = 0
         self._weekdays = [self.calendar.weekday(d) for d in range(h + 1)]
         self._grant_days = {label: set(a.grant_days(h)) for label, a in self.accounts.items()}
-
-    def _staff(self, seats_by_spec: dict[str, list[tuple[Account, int, int]]]) -> list[Recruiter]:
-        senders: list[Recruiter] = []
-        free = {name: list(seats) for name, seats in seats_by_spec.items()}
-        default = self.scenario.accounts[0].name
-        for group in self.scenario.team:
-            for _ in range(group.count):
-                if group.channel == "email":
-                    senders.append(Recruiter(len(senders), group, None, None, 0))
-                else:
-                    account, seat, day = free[group.account or default].pop(0)
-                    senders.append(Recruiter(len(senders), group, account, seat, day))
-        return senders
 
     # -- processes and events -------------------------------------------------------------------------
 
@@ -187,7 +256,7 @@ class Outreach:
         u = self.sending.random(2)
         bulk = bool(u[0] < r.group.bulk_share)
         personalised = bool(u[1] < r.group.personalised_share)
-        msg_id = len(self.log)
+        msg_id = self._n_msgs
         if r.account is None or r.seat is None:
             cost = "none"
         else:
@@ -208,7 +277,14 @@ class Outreach:
                 self.inmails_sent[r.sender, day] += 1
         self.population.take(candidate)
         self.sent[r.sender, day] += 1
+        self._n_msgs += 1
         life = self.sampler.sample(candidate, r.message(t, self._weekdays[day], personalised, bulk))
+        self.counts.add(cost, NO_RESPONSE)
+        if life.follow_up_at < self.horizon:
+            self.counts.follow_ups += 1
+        if not self._keep:
+            self._schedule_lifecycle(r, msg_id, t, cost, life)
+            return
         log = self.log
         log.seat.append(-1 if r.seat is None else r.seat)
         log.sender.append(r.sender)
@@ -231,29 +307,37 @@ class Outreach:
 
     def _schedule_lifecycle(self, r: Recruiter, msg_id: int, sent_at: float, cost: str, life: Lifecycle) -> None:
         log = self.log
-        self._at(life.read_at, lambda _e: log.read_at.__setitem__(msg_id, life.read_at))
-        if life.outcome != "none":
-            self._at(life.responded_at, lambda _e: self._respond(r, msg_id, sent_at, cost, life))
+        if self._keep:
+            self._at(life.read_at, lambda _e: log.read_at.__setitem__(msg_id, life.read_at))
+        outcome = [NO_RESPONSE]  # the message's outcome so far, shared by its response and refund check
+        if life.outcome != NO_RESPONSE:
+            self._at(life.responded_at, lambda _e: self._respond(r, msg_id, sent_at, cost, life, outcome))
         if cost == Cost.CREDIT.value and r.account is not None:
             check = r.account.refund_check_at(sent_at)
             if check is not None:
-                self._at(check, lambda _e: self._refund_check(r, msg_id))
+                self._at(check, lambda _e: self._refund_check(r, msg_id, outcome[0]))
 
-    def _respond(self, r: Recruiter, msg_id: int, sent_at: float, cost: str, life: Lifecycle) -> None:
+    def _respond(
+        self, r: Recruiter, msg_id: int, sent_at: float, cost: str, life: Lifecycle, outcome: list[str]
+    ) -> None:
         t = self.env.now
-        self.log.outcome[msg_id] = life.outcome
-        self.log.responded_at[msg_id] = t
+        outcome[0] = life.outcome
+        self.counts.add(cost, NO_RESPONSE, -1)
+        self.counts.add(cost, life.outcome)
+        if self._keep:
+            self.log.outcome[msg_id] = life.outcome
+            self.log.responded_at[msg_id] = t
         self.responses[r.sender, int(t)] += 1
         if r.account is None or r.seat is None or cost == Cost.CONNECTION.value:
             return
-        if r.account.response(t, r.seat, msg_id, sent_at, life.outcome, paid=cost == Cost.CREDIT.value):
+        refunded = r.account.response(t, r.seat, msg_id, sent_at, life.outcome, paid=cost == Cost.CREDIT.value)
+        if refunded and self._keep:
             self.log.refunded_at[msg_id] = t
 
-    def _refund_check(self, r: Recruiter, msg_id: int) -> None:
+    def _refund_check(self, r: Recruiter, msg_id: int, outcome: str) -> None:
         assert r.account is not None
-        outcome = self.log.outcome[msg_id]
-        responded = outcome != "none" and r.account.counts_as_response(outcome)
-        if r.account.refund_check(self.env.now, msg_id, responded):
+        responded = outcome != NO_RESPONSE and r.account.counts_as_response(outcome)
+        if r.account.refund_check(self.env.now, msg_id, responded) and self._keep:
             self.log.refunded_at[msg_id] = self.env.now
 
     # -- running --------------------------------------------------------------------------------------
@@ -280,7 +364,17 @@ class Outreach:
             trailing_rate=self.trailing_rate,
             balance=self.balance,
             events=next(env._eid),  # events scheduled so far
+            tables=self.tables,
+            counts=self.counts,
+            credit_days=None if self._keep else self._credit_days(),
         )
+
+    def _credit_days(self) -> dict[str, np.ndarray]:
+        days: dict[str, np.ndarray] = {}
+        for label, account in self.accounts.items():
+            assert isinstance(account.ledger, DailyLedger)
+            days[label] = account.ledger.daily[:, : self.horizon]
+        return days
 
     def check_invariants(self) -> None:
         """Fail loudly, with what reproduces it, when credits leak or a limit is exceeded."""
@@ -296,7 +390,7 @@ class Outreach:
                     problems.append(f"seat {seat.id}: {lim.max_sent_in_a_day} InMails in a day")
                 if lim.first_week_limit is not None and lim.sent_first_week > lim.first_week_limit:
                     problems.append(f"seat {seat.id}: {lim.sent_first_week} InMails in its first week")
-        paid = sum(1 for c in self.log.cost if c == Cost.CREDIT.value)
+        paid = sum(n for (c, _), n in self.counts.by_cost_outcome.items() if c == Cost.CREDIT.value)
         spent = sum(a.ledger.totals[m] for a in self.accounts.values() for m in a.ledger.totals if m.value == "spend")
         if paid != spent:
             problems.append(f"{paid} paid InMails but {spent} credits spent")
