@@ -29,6 +29,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--precision", type=float, help="with --replications auto: CI half-width / mean (0.05)")
     run.add_argument("--kpi", default="response_rate", help="with --replications auto: the KPI to make precise")
     run.add_argument("--max-replications", type=int, default=200, help="with --replications auto: the most")
+    run.add_argument(
+        "--tables",
+        choices=["full", "summary"],
+        default="full",
+        help="full: every table, per-InMail and credits rows streamed to Parquet (default); summary: KPIs and "
+        "the daily tables only, in memory that does not grow with the horizon",
+    )
     _common(run)
     run.add_argument("--no-report", action="store_true", help="do not write report.html")
 

@@ -251,14 +251,15 @@ MAX_MESSAGES = 2**31 - 1  # message ids are stored as int32
 class _SpendRegistry:
     """Which seat spent a credit for each message id, and whether it was refunded (shared by all ledgers)."""
 
-    def __init__(self) -> None:
-        self.seat = np.full(1024, -1, dtype=np.int32)
+    def __init__(self, n_seats: int = 2**31 - 1) -> None:
+        # seat ids in the smallest type that holds them (-1: no credit spent): 2 bytes a message, mostly
+        self.seat: np.ndarray = np.full(1024, -1, dtype=np.int16 if n_seats < 2**15 else np.int32)
         self.refunded = np.zeros(1024, dtype=bool)
 
     def reserve(self, n: int) -> None:
         if n > len(self.seat):
             size = max(n, 2 * len(self.seat))
-            self.seat = np.concatenate((self.seat, np.full(size - len(self.seat), -1, dtype=np.int32)))
+            self.seat = np.concatenate((self.seat, np.full(size - len(self.seat), -1, dtype=self.seat.dtype)))
             self.refunded = np.concatenate((self.refunded, np.zeros(size - len(self.refunded), dtype=bool)))
 
 
@@ -712,7 +713,7 @@ class FastOutreach:
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
         self.accounts, seats_by_spec = build_accounts(scenario, self.calendar)
-        self._registry = _SpendRegistry()
+        self._registry = _SpendRegistry(sum(spec.seats for spec in scenario.accounts))
         for account in self.accounts.values():
             old = account.ledger
             account.ledger = FastLedger(old.cap, old.batch_expiry_days, self._registry)
