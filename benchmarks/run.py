@@ -15,6 +15,11 @@ benchmarks/results.json and prints a table. Figures:
   peak memory (the process's maximum resident set size after `run()`, and after building the tables), and
   the ratio of InMails per second to bare-SimPy events per second: the figure that holds across machines.
 
+- `inmail-sim run` of the 1,000-seat workload for 365 days, once with `--tables full` (every table written:
+  per-InMail and credits rows streamed to Parquet) and once with `--tables summary` (KPIs and daily
+  tables): wall time of the whole command (simulation, tables, analytics, figures and report) and its peak
+  memory (the maximum resident set size of the command's process).
+
 The event and InMail counts of every workload are deterministic (fixed seed): they are compared with
 benchmarks/expected_counts.json and a warning is printed when they differ (the work changed).
 """
@@ -46,6 +51,7 @@ BARE_EVENTS = 1_000_000
 TARGET_RATIO = 0.3  # InMails per second per bare-SimPy event per second, at 1,000 seats
 TARGET_SCALING = 1.3  # time per InMail at 1,000 seats over that at 10 seats
 TARGET_YEAR_SECONDS = 60.0  # 1,000 seats for 365 days in one replication
+TARGET_YEAR_MB = 1000.0  # peak memory of `inmail-sim run` of that replication with full tables streamed
 
 
 def _maxrss_mb() -> float:
@@ -102,6 +108,48 @@ def one_run(engine: str, seats: int, days: int, tables: bool) -> dict[str, Any]:
         result["tables_seconds"] = time.perf_counter() - t0
         result["peak_with_tables_mb"] = _maxrss_mb()
     return result
+
+
+def cli_run(mode: str, seats: int = 1000, days: int = 365) -> dict[str, Any]:
+    """`inmail-sim run --tables <mode>` of a workload in a subprocess: wall time and the subprocess's peak
+    memory (this process waits for no other child, so RUSAGE_CHILDREN is that command's)."""
+    import tempfile
+
+    import pandas as pd
+    import yaml
+
+    with tempfile.TemporaryDirectory(prefix="inmail-bench-") as tmp:
+        path = Path(tmp) / "workload.yaml"
+        path.write_text(yaml.safe_dump(workloads.scenario(seats, days)), encoding="utf-8")
+        out = Path(tmp) / "out"
+        cmd = [sys.executable, "-m", "sim.cli", "run", str(path), "--out", str(out), "--tables", mode, "--quiet"]
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        seconds = time.perf_counter() - start
+        if proc.returncode:
+            raise RuntimeError(f"inmail-sim run failed:\n{proc.stderr}")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        runs = pd.read_parquet(out / "runs.parquet")
+        sizes = {p.name: p.stat().st_size for p in out.glob("*.parquet")}
+    return {
+        "mode": mode,
+        "seats": seats,
+        "days": days,
+        "inmails_sent": int(runs["inmails_sent"].sum()),
+        "seconds": seconds,
+        "peak_mb": peak / 1024 if sys.platform != "darwin" else peak / 2**20,
+        "files_mb": {name: round(size / 2**20, 1) for name, size in sorted(sizes.items())},
+    }
+
+
+def cli_table(rows: list[dict[str, Any]]) -> str:
+    lines = [f"{'inmail-sim run':<16}{'seats':>6}{'days':>5}{'runs':>5}{'InMails':>12}{'wall s':>9}{'peak MB':>9}"]
+    for r in rows:
+        lines.append(
+            f"{'--tables ' + r['mode']:<16}{r['seats']:>6}{r['days']:>5}{r['runs']:>5}{r['inmails_sent']:>12,}"
+            f"{r['seconds']:>9.2f}{r['peak_mb']:>9.0f}"
+        )
+    return "\n".join(lines)
 
 
 def _child(args: list[str]) -> dict[str, Any]:
@@ -181,7 +229,7 @@ def table(bare: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def targets(rows: list[dict[str, Any]], cli_rows: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     def find(engine: str, seats: int, days: int) -> dict[str, Any] | None:
         return next((r for r in rows if (r["engine"], r["seats"], r["days"]) == (engine, seats, days)), None)
 
@@ -210,6 +258,22 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "target": f"1,000 seats for 365 days in one replication under {TARGET_YEAR_SECONDS:.0f} s",
                 "value": round(year["seconds"], 2),
                 "met": year["seconds"] < TARGET_YEAR_SECONDS,
+            }
+        )
+    full = next((r for r in cli_rows or [] if r["mode"] == "full"), None)
+    if full:
+        checks.append(
+            {
+                "target": f"inmail-sim run --tables full, 1,000 seats x 365 days: under {TARGET_YEAR_SECONDS:.0f} s",
+                "value": round(full["seconds"], 2),
+                "met": full["seconds"] < TARGET_YEAR_SECONDS,
+            }
+        )
+        checks.append(
+            {
+                "target": f"inmail-sim run --tables full, 1,000 seats x 365 days: peak under {TARGET_YEAR_MB:.0f} MB",
+                "value": round(full["peak_mb"]),
+                "met": full["peak_mb"] < TARGET_YEAR_MB,
             }
         )
     ref, fast = find("reference", 1000, 90), big
@@ -253,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         if args.child[0] == "simpy":
             print(json.dumps(bare_simpy()))
+        elif args.child[0] == "cli":
+            print(json.dumps(cli_run(args.child[1])))
         else:
             engine, seats, days, tables = args.child
             print(json.dumps(one_run(engine, int(seats), int(days), tables == "tables")))
@@ -286,18 +352,35 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  {label}: {rows[-1]['seconds']:.2f} s, {rows[-1]['inmails_per_second']:,.0f} InMails/s", file=sys.stderr
         )
+    cli_rows = []
+    for mode in ("full", "summary"):
+        label = f"inmail-sim run --tables {mode}, 1,000 seats, 365 days"
+        done = measure(label, ["cli", mode], runs)
+        cli_rows.append(
+            {
+                **done[0],
+                "runs": len(done),
+                "seconds": statistics.median(r["seconds"] for r in done),
+                "peak_mb": statistics.median(r["peak_mb"] for r in done),
+                "all_runs": done,
+            }
+        )
+        print(f"  {label}: {cli_rows[-1]['seconds']:.2f} s, {cli_rows[-1]['peak_mb']:,.0f} MB", file=sys.stderr)
     warnings = check_counts(rows, args.update_counts)
-    checks = targets(rows)
+    checks = targets(rows, cli_rows)
     report = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "command": " ".join([Path(sys.executable).name, "benchmarks/run.py", *(argv or sys.argv[1:])]),
         "bare_simpy": bare,
         "workloads": rows,
+        "cli": cli_rows,
         "targets": checks,
         "count_warnings": warnings,
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     print(table(bare, rows))
+    print()
+    print(cli_table(cli_rows))
     print()
     for c in checks:
         print(f"  [{'met' if c['met'] else 'NOT MET'}] {c['target']}: {c['value']}")
