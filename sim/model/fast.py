@@ -64,6 +64,7 @@ from .world import (
     _urgent,
     build_accounts,
     check_tables_mode,
+    raise_broken_invariants,
     staff,
 )
 
@@ -1606,9 +1607,9 @@ class FastOutreach:
                 events=next(env._eid),  # events scheduled so far
                 tables=self.tables,
                 counts=self._message_counts(),
-                credit_days=None if self._keep else {
-                    label: self._credit_days[i][:, : self.horizon] for i, label in enumerate(self.accounts)
-                },
+                credit_days=None
+                if self._keep
+                else {label: self._credit_days[i][:, : self.horizon] for i, label in enumerate(self.accounts)},
             )
         finally:
             if enabled:
@@ -1629,28 +1630,8 @@ class FastOutreach:
 
     def check_invariants(self) -> None:
         """Fail loudly, with what reproduces it, when credits leak or a limit is exceeded."""
-        where = f"scenario {self.scenario.name!r}, seed {self.seed}, replication {self.replication}"
-        problems: list[str] = []
-        for label, account in self.accounts.items():
-            gap = account.ledger.conservation_gap()
-            if gap or account.ledger.balance < 0:
-                problems.append(f"account {label}: credits not conserved (gap {gap})")
-            held = sum(b.remaining for b in account.ledger.batches)
-            if held != account.ledger.balance:
-                problems.append(f"account {label}: batches hold {held} but the balance is {account.ledger.balance}")
-            for seat in account.seats.values():
-                lim = seat.limits
-                if lim.daily_limit is not None and lim.max_sent_in_a_day > lim.daily_limit:
-                    problems.append(f"seat {seat.id}: {lim.max_sent_in_a_day} InMails in a day")
-                if lim.first_week_limit is not None and lim.sent_first_week > lim.first_week_limit:
-                    problems.append(f"seat {seat.id}: {lim.sent_first_week} InMails in its first week")
         codes, _ = self._log.counts()
         paid = sum(n for (cost, _), n in codes.items() if cost == _CREDIT)
-        spent = sum(a.ledger.totals[Movement.SPEND] for a in self.accounts.values())
-        if paid != spent:
-            problems.append(f"{paid} paid InMails but {spent} credits spent")
         refunds = sum(a.ledger.totals[Movement.REFUND] for a in self.accounts.values())
-        if refunds != int(self._registry.refunded.sum()):
-            problems.append("a credit was refunded more than once")
-        if problems:
-            raise InvariantError(f"invariant broken in {where}: " + "; ".join(problems))
+        twice = [] if refunds == int(self._registry.refunded.sum()) else ["a credit was refunded more than once"]
+        raise_broken_invariants(self, paid, twice)

@@ -34,6 +34,33 @@ class InvariantError(RuntimeError):
     """A rule the simulation must never break was broken: a bug, reported with how to reproduce it."""
 
 
+def raise_broken_invariants(model: Any, paid: int, problems: list[str]) -> None:
+    """Check what every engine must keep at the end of a replication (credits conserved, batches adding up to
+    the balance, no seat over a limit, one credit per paid InMail) and raise InvariantError naming the
+    scenario, seed and replication that reproduce a breach; `problems` are the engine's own findings."""
+    problems = list(problems)
+    for label, account in model.accounts.items():
+        ledger = account.ledger
+        gap = ledger.conservation_gap()
+        if gap or ledger.balance < 0:
+            problems.append(f"account {label}: credits not conserved (gap {gap})")
+        held = sum(b.remaining for b in ledger.batches)
+        if held != ledger.balance:
+            problems.append(f"account {label}: batches hold {held} but the balance is {ledger.balance}")
+        for seat in account.seats.values():
+            lim = seat.limits
+            if lim.daily_limit is not None and lim.max_sent_in_a_day > lim.daily_limit:
+                problems.append(f"seat {seat.id}: {lim.max_sent_in_a_day} InMails in a day")
+            if lim.first_week_limit is not None and lim.sent_first_week > lim.first_week_limit:
+                problems.append(f"seat {seat.id}: {lim.sent_first_week} InMails in its first week")
+    spent = sum(a.ledger.totals[Movement.SPEND] for a in model.accounts.values())
+    if paid != spent:
+        problems.append(f"{paid} paid InMails but {spent} credits spent")
+    if problems:
+        where = f"scenario {model.scenario.name!r}, seed {model.seed}, replication {model.replication}"
+        raise InvariantError(f"invariant broken in {where}: " + "; ".join(problems))
+
+
 @dataclass
 class MessageLog:
     """One row per message sent, as columns."""
@@ -378,21 +405,5 @@ class Outreach:
 
     def check_invariants(self) -> None:
         """Fail loudly, with what reproduces it, when credits leak or a limit is exceeded."""
-        where = f"scenario {self.scenario.name!r}, seed {self.seed}, replication {self.replication}"
-        problems: list[str] = []
-        for label, account in self.accounts.items():
-            gap = account.ledger.conservation_gap()
-            if gap or account.ledger.balance < 0:
-                problems.append(f"account {label}: credits not conserved (gap {gap})")
-            for seat in account.seats.values():
-                lim = seat.limits
-                if lim.daily_limit is not None and lim.max_sent_in_a_day > lim.daily_limit:
-                    problems.append(f"seat {seat.id}: {lim.max_sent_in_a_day} InMails in a day")
-                if lim.first_week_limit is not None and lim.sent_first_week > lim.first_week_limit:
-                    problems.append(f"seat {seat.id}: {lim.sent_first_week} InMails in its first week")
         paid = sum(n for (c, _), n in self.counts.by_cost_outcome.items() if c == Cost.CREDIT.value)
-        spent = sum(a.ledger.totals[m] for a in self.accounts.values() for m in a.ledger.totals if m.value == "spend")
-        if paid != spent:
-            problems.append(f"{paid} paid InMails but {spent} credits spent")
-        if problems:
-            raise InvariantError(f"invariant broken in {where}: " + "; ".join(problems))
+        raise_broken_invariants(self, paid, [])
