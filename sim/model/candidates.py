@@ -23,7 +23,8 @@ class Population:
         self.degree = rng.choice(np.array([1, 2, 3], dtype=np.int8), size=n, p=shares)
         self.open_profile = rng.random(n) < spec.open_profile_share
         self.known_email = rng.random(n) < spec.known_email_share
-        self.order = streams["targeting"].permutation(n)
+        order = streams["targeting"].permutation(n)
+        self.order = order.astype(np.int32) if n < 2**31 else order  # half the memory for the usual sizes
         self.contacted = np.zeros(n, dtype=bool)
         self._cursor = {"inmail": 0, "email": 0}
 
