@@ -14,7 +14,7 @@ from sim.distributions import Exponential, Fixed
 from sim.model.world import InvariantError, Outreach
 from sim.rules import resolve
 
-from .conftest import binomial_bound, unlimited
+from .conftest import SCENARIOS, binomial_bound, unlimited
 
 
 def _team(seats: int, target: int, **group: Any) -> dict[str, Any]:
@@ -234,3 +234,32 @@ def test_resolved_scenario_reproduces_results() -> None:
     again = sim.run(sim.load_scenario(resolved))
     pd.testing.assert_frame_equal(first.inmails, again.inmails)
     assert resolve("seed").plans["recruiter"].monthly_credits == 150
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_every_example_scenario_runs_with_a_short_horizon(path: Any, tmp_path: Any) -> None:
+    """`inmail-sim run` on each file in scenarios/ (a sweep file runs its base scenario) writes a complete folder."""
+    from sim.cli import main
+
+    out = tmp_path / "out"
+    code = main(
+        [
+            "run",
+            str(path),
+            "--out",
+            str(out),
+            "--replications",
+            "2",
+            "--set",
+            "horizon_days=14",
+            "--executor",
+            "serial",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    for name in ("summary.json", "runs.parquet", "inmails.parquet", "seat_days.parquet", "report.html"):
+        assert (out / name).is_file(), name
+    runs = pd.read_parquet(out / "runs.parquet")
+    assert len(runs) == 2
+    assert (runs["inmails_sent"] + runs["free_messages_sent"] + runs["emails_sent"]).gt(0).all()
