@@ -793,8 +793,7 @@ class Results:
     def save_summary(self, folder: Path) -> None:
         """scenario.resolved.yaml, summary.json and runs.parquet."""
         folder.mkdir(parents=True, exist_ok=True)
-        resolved = self.scenario.resolved_dict()
-        resolved["seed"] = self.seed
+        resolved = self.scenario.resolved_dict(seed=self.seed, replications=len(self.runs))
         (folder / "scenario.resolved.yaml").write_text(
             yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8"
         )

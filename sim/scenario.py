@@ -309,9 +309,14 @@ class Scenario(_Strict):
     def resolved_rules(self) -> Rules:
         return self.rules.resolved()
 
-    def resolved_dict(self) -> dict[str, Any]:
-        """Every value filled in, rules expanded, plus the package version: rerunning it reproduces the run."""
+    def resolved_dict(self, seed: int | None = None, replications: int | None = None) -> dict[str, Any]:
+        """Every value filled in, rules expanded, plus the package version: rerunning it reproduces the run.
+        `seed` and `replications` record what a run actually used when the command line changed them."""
         data = self.model_dump(mode="json")
+        if seed is not None:
+            data["seed"] = seed
+        if replications is not None:
+            data["replications"] = replications
         data["rules"]["resolved"] = self.resolved_rules().model_dump(mode="json")
         data["version"] = __version__
         return data

@@ -138,8 +138,7 @@ def _write_point(folder: Path, point: Point, seed: int, rows: list[dict[str, flo
     tmp.mkdir(parents=True)
     runs = pd.DataFrame(rows).sort_values("replication").reset_index(drop=True)
     runs.to_parquet(tmp / "runs.parquet", index=False)
-    resolved = point.scenario.resolved_dict()
-    resolved["seed"] = seed
+    resolved = point.scenario.resolved_dict(seed=seed, replications=len(runs))
     (tmp / "scenario.resolved.yaml").write_text(yaml.safe_dump(resolved, sort_keys=False), encoding="utf-8")
     summary = {
         "point": point.id,
