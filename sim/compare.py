@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,6 +46,18 @@ def paired_differences(runs_a: pd.DataFrame, runs_b: pd.DataFrame) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+def _recorded(folder: Path) -> dict[str, Any]:
+    """The seed and replication count a results folder recorded in its summary.json (empty if none)."""
+    summary = folder / "summary.json"
+    if not summary.is_file():
+        return {}
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: data[k] for k in ("seed", "replications") if isinstance(data.get(k), int)}
+
+
 def _runs_of(source: Path, args: argparse.Namespace, seed: int | None, replications: int | None) -> pd.DataFrame:
     if source.is_dir():
         runs = source / "runs.parquet"
@@ -62,7 +76,11 @@ def compare_command(args: argparse.Namespace) -> int:
     try:
         seed = args.seed
         replications = args.replications
-        if not a_path.is_dir():
+        if a_path.is_dir():
+            recorded = _recorded(a_path)
+            seed = recorded.get("seed") if seed is None else seed
+            replications = recorded.get("replications") if replications is None else replications
+        else:
             first = load_scenario(a_path, args.sets)
             seed = first.seed if seed is None else seed
             replications = first.replications if replications is None else replications
@@ -71,6 +89,13 @@ def compare_command(args: argparse.Namespace) -> int:
     except ScenarioError as err:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT
+    seeds = {p: _recorded(p).get("seed") for p in (a_path, b_path) if p.is_dir()}
+    if len(seeds) == 2 and len(set(seeds.values())) > 1:
+        print(
+            f"compare: warning: the two results folders used different seeds ({seeds[a_path]} and {seeds[b_path]}), "
+            "so replications are not paired on common random numbers; the intervals are wider than they need be",
+            file=sys.stderr,
+        )
     table = paired_differences(runs_a, runs_b)
     if args.out:
         out = Path(args.out)

@@ -245,3 +245,33 @@ def test_compare_reports_paired_differences(tmp_path: Path) -> None:
     assert table.loc["refund_rate", "diff"] < 0  # a credit back for a response returns fewer than one for none
     assert bool(table.loc["refund_rate", "excludes_zero"])
     assert (tmp_path / "compare.png").is_file()
+
+
+def test_compare_pairs_a_folder_with_a_scenario_on_the_folders_seed(tmp_path: Path) -> None:
+    from sim.cli import main
+
+    sets = ["--set", "horizon_days=15", "--set", "candidates.population=3000"]
+    run_a = ["run", str(ROOT / "scenarios/baseline.yaml"), "--replications", "2", "--executor", "serial", "--quiet"]
+    assert main([*run_a, "--out", str(tmp_path / "a"), "--seed", "5", *sets]) == 0
+    assert main([*run_a, "--out", str(tmp_path / "b"), "--seed", "6", *sets]) == 0
+    code = subprocess.run(
+        _cli(
+            "compare",
+            str(tmp_path / "a"),
+            str(ROOT / "scenarios/baseline.yaml"),
+            *sets,
+            "--executor",
+            "serial",
+            "--out",
+            str(tmp_path / "same"),
+        ),
+        capture_output=True,
+        text=True,
+    )
+    assert code.returncode == 0, code.stderr
+    same = pd.read_csv(tmp_path / "same" / "compare.csv").set_index("kpi")
+    assert same.loc["responses", "diff"] == 0 and same.loc["responses", "n"] == 2  # seed 5, two replications
+    warned = subprocess.run(
+        _cli("compare", str(tmp_path / "a"), str(tmp_path / "b"), "--quiet"), capture_output=True, text=True
+    )
+    assert warned.returncode == 0 and "different seeds (5 and 6)" in warned.stderr
