@@ -353,11 +353,11 @@ class _Stream:
             daily["credits"] = cat("figure_credits")
             weeks = [f for f in self.extras.get("inmail_weeks", []) if len(f.columns)]
             moved = [f for f in self.extras.get("credit_weeks", []) if len(f.columns)]
-            seat_weeks = _sum_parts(weeks) if weeks else pd.DataFrame(
-                {c: pd.Series(dtype=t) for c, t in _SEAT_WEEKS.items()}
+            seat_weeks = (
+                _sum_parts(weeks) if weeks else pd.DataFrame({c: pd.Series(dtype=t) for c, t in _SEAT_WEEKS.items()})
             )
-            credit_weeks = _sum_parts(moved) if moved else pd.DataFrame(
-                {c: pd.Series(dtype=t) for c, t in _CREDIT_WEEKS.items()}
+            credit_weeks = (
+                _sum_parts(moved) if moved else pd.DataFrame({c: pd.Series(dtype=t) for c, t in _CREDIT_WEEKS.items()})
             )
             reps = max(1, int(daily["seat_days"]["replication"].nunique()))
             report = _analytics_report(seat_weeks, credit_weeks, daily["account_days"], reps)
@@ -389,9 +389,7 @@ def _run_into(out: Path, scenario: Scenario, replications: int | str | None, arg
             def batch(reps: range, bar: Any) -> list[dict[str, float]]:
                 return stream.run(scenario, reps, root, executor, bar)
 
-            _until_precise(
-                scenario, args.precision or 0.05, args.kpi, args.max_replications, executor, show, batch
-            )
+            _until_precise(scenario, args.precision or 0.05, args.kpi, args.max_replications, executor, show, batch)
         else:
             assert not isinstance(replications, str)
             n = scenario.replications if replications is None else replications
@@ -429,6 +427,12 @@ def run_command(args: argparse.Namespace) -> int:
     except ScenarioError as err:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT
+    if scenario.sweep is not None and not args.quiet:
+        print(
+            f"note: {args.scenario} has a sweep section; `run` runs its base scenario, `inmail-sim sweep` "
+            "runs every point",
+            file=sys.stderr,
+        )
     est = estimate(scenario, replications if isinstance(replications, int) else None)
     if est.problems and not args.force:
         print(f"run: refused before starting: {'; '.join(est.problems)}; or use --force to run anyway", file=sys.stderr)
