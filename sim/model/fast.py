@@ -1173,9 +1173,9 @@ class FastOutreach:
         sampler = self.sampler
         if isinstance(sampler, SimpleSampler):
             read_at = t + sampler.read_delay[cand]
-            responds = sampler.u_response[cand] < sampler.p_inmail
+            responds = sampler.responds_inmail[cand]
             when = np.where(responds, read_at + sampler.reply_delay[cand], np.inf)
-            outcome = np.where(sampler.u_outcome[cand] < sampler.accept_share, 1, 2)
+            outcome = np.where(sampler.accepts[cand], 1, 2)
             return read_at, when, outcome, np.full(len(t), np.inf)
         assert isinstance(sampler, SegmentedSampler)
         return _segmented_lifecycles(sampler, self._groups, self._group_of[sender], cand, t, personalised, day,
@@ -1282,8 +1282,8 @@ class FastOutreach:
         if same_day and isinstance(sampler, SimpleSampler):
             read_delay = sampler.read_delay[cand].tolist()
             reply_delay = sampler.reply_delay[cand].tolist()
-            responds = (sampler.u_response[cand] < sampler.p_inmail).tolist()
-            outcome = np.where(sampler.u_outcome[cand] < sampler.accept_share, 1, 2)
+            responds = sampler.responds_inmail[cand].tolist()
+            outcome = np.where(sampler.accepts[cand], 1, 2)
             counted = self._counts_code[outcome].tolist()
         weekday = self._weekdays[day]
         msg0 = self._n_msgs
