@@ -347,32 +347,17 @@ class FastLedger(CreditLedger):
             self.balance += room
         return room
 
-    def spend(self, t: float, seat: int, inmail: int) -> bool:
-        self._advance(t)
+    def _spender(self, inmail: int) -> int | None:
+        seat = self._registry.seat
+        return int(seat[inmail]) if inmail < len(seat) and seat[inmail] >= 0 else None
+
+    def _mark_spent(self, inmail: int, seat: int) -> None:
         reg = self._registry
         reg.reserve(inmail + 1)
-        if reg.seat[inmail] >= 0:
-            raise LedgerError(f"InMail {inmail} already spent a credit")
-        if self.balance <= 0:
-            return False
-        batch = self.batches[0]
-        batch.remaining -= 1
-        if batch.remaining == 0:
-            self.batches.popleft()
-        self.balance -= 1
         reg.seat[inmail] = seat
-        self._record(t, Movement.SPEND, 1, seat, inmail)
-        return True
 
-    def refund(self, t: float, inmail: int) -> int:
-        self._advance(t)
-        reg = self._registry
-        if inmail >= len(reg.seat) or reg.seat[inmail] < 0:
-            raise LedgerError(f"InMail {inmail} spent no credit, so it cannot be refunded")
-        if reg.refunded[inmail]:
-            raise LedgerError(f"InMail {inmail} was already refunded")
-        reg.refunded[inmail] = True
-        return self._add(t, 1, Movement.REFUND, int(reg.seat[inmail]), inmail)
+    def _mark_refunded(self, inmail: int) -> None:
+        self._registry.refunded[inmail] = True
 
     def was_refunded(self, inmail: int) -> bool:
         reg = self._registry

@@ -50,7 +50,7 @@ class CreditLedger:
         self.rows: list[LedgerRow] = []
         self.totals: dict[Movement, int] = {m: 0 for m in Movement}
         self.balance = 0
-        self._spent_by: dict[int, int | None] = {}
+        self._spent_by: dict[int, int] = {}
         self._refunded: set[int] = set()
         self._clock = float("-inf")
 
@@ -96,7 +96,7 @@ class CreditLedger:
 
     def spend(self, t: float, seat: int, inmail: int) -> bool:
         """Spend one credit, oldest batch first; False when none is left. A call that raises changes nothing."""
-        if inmail in self._spent_by:
+        if self._spender(inmail) is not None:
             raise LedgerError(f"InMail {inmail} already spent a credit")
         self._advance(t)
         if self.balance <= 0:
@@ -106,20 +106,33 @@ class CreditLedger:
         if batch.remaining == 0:
             self.batches.popleft()
         self.balance -= 1
-        self._spent_by[inmail] = seat
+        self._mark_spent(inmail, seat)
         self._record(t, Movement.SPEND, 1, seat, inmail)
         return True
 
     def refund(self, t: float, inmail: int) -> int:
         """Give the credit of `inmail` back as a new batch subject to the cap; returns credits kept (0 or 1).
         A refund that raises (never spent, already refunded) changes nothing: no expiry, no clock advance."""
-        if inmail not in self._spent_by:
+        seat = self._spender(inmail)
+        if seat is None:
             raise LedgerError(f"InMail {inmail} spent no credit, so it cannot be refunded")
-        if inmail in self._refunded:
+        if self.was_refunded(inmail):
             raise LedgerError(f"InMail {inmail} was already refunded")
         self._advance(t)
+        self._mark_refunded(inmail)
+        return self._add(t, 1, Movement.REFUND, seat, inmail)
+
+    # Which InMail spent a credit, and which got it back: a subclass may keep these more compactly.
+
+    def _spender(self, inmail: int) -> int | None:
+        """The seat whose InMail `inmail` spent a credit, or None when it spent none."""
+        return self._spent_by.get(inmail)
+
+    def _mark_spent(self, inmail: int, seat: int) -> None:
+        self._spent_by[inmail] = seat
+
+    def _mark_refunded(self, inmail: int) -> None:
         self._refunded.add(inmail)
-        return self._add(t, 1, Movement.REFUND, self._spent_by[inmail], inmail)
 
     def was_refunded(self, inmail: int) -> bool:
         return inmail in self._refunded
