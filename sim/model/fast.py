@@ -1249,6 +1249,19 @@ class FastOutreach:
         passes = [_LedgerPass(ledger.balance) for ledger in self._ledgers]
         balance = [ledger.balance for ledger in self._ledgers]
         caps = [ledger.cap for ledger in self._ledgers]
+
+        def give_back(when: float, inmail: int, owner: int, a: int) -> None:
+            """A credit coming back to account `a`'s pass: a new batch, or forfeited at the cap."""
+            p = passes[a]
+            p.add(when, _REFUND, owner, inmail)
+            p.refunded.append(inmail)
+            cap = caps[a]
+            if cap is not None and balance[a] >= cap:
+                p.add(when, _FORFEIT, owner, inmail)
+                p.forfeits += 1
+            else:
+                balance[a] += 1
+                p.new_batches.append(when)
         today = [0] * n_seats
         one_to_one = [0] * n_seats
         open_used: dict[int, int] = {}
@@ -1298,16 +1311,7 @@ class FastOutreach:
                     else:
                         break
                     when, _, inmail, owner, a = nxt
-                    p = passes[a]
-                    p.add(when, _REFUND, owner, inmail)
-                    p.refunded.append(inmail)
-                    cap = caps[a]
-                    if cap is not None and balance[a] >= cap:
-                        p.add(when, _FORFEIT, owner, inmail)
-                        p.forfeits += 1
-                    else:
-                        balance[a] += 1
-                        p.new_batches.append(when)
+                    give_back(when, inmail, owner, a)
             if sent == n_cand:
                 if drawn == n:
                     drawn = i
@@ -1386,16 +1390,7 @@ class FastOutreach:
             costs[sent] = cost
             sent += 1
         for when, _, inmail, owner, a in sorted(items[ptr:] + heap):
-            p = passes[a]
-            p.add(when, _REFUND, owner, inmail)
-            p.refunded.append(inmail)
-            cap = caps[a]
-            if cap is not None and balance[a] >= cap:
-                p.add(when, _FORFEIT, owner, inmail)
-                p.forfeits += 1
-            else:
-                balance[a] += 1
-                p.new_batches.append(when)
+            give_back(when, inmail, owner, a)
         for a, p in enumerate(passes):
             p.balance = balance[a]
         return _Pass(
