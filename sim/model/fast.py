@@ -409,26 +409,33 @@ class FastLedger(CreditLedger):
         self.totals[Movement.FORFEIT] += n_forfeit
         # Spends only reach credits held at the start (the caller checked the balance), so the batches are:
         # those credits less the spends, oldest first, then one batch per kept refund.
-        left = n_spend
-        while left:
-            head = self.batches[0]
-            used = min(left, head.remaining)
-            head.remaining -= used
-            left -= used
-            if head.remaining == 0:
-                self.batches.popleft()
-        kept = refund & ~forfeit
-        if kept.any():
-            if self.batch_expiry_days is None:
-                if self.batches:
-                    self.batches[-1].remaining += int(kept.sum())
-                else:
-                    self.batches.append(Batch(float(t[kept][0]), int(kept.sum()), None))
-            else:
-                for when in t[kept].tolist():
-                    self.batches.append(Batch(when, 1, when + self.batch_expiry_days))
+        self._take_oldest(n_spend)
+        self._keep_returned(t[refund & ~forfeit].tolist())
         self.balance = end
         self._clock = max(self._clock, float(t[-1]))
+
+    def _take_oldest(self, n: int) -> None:
+        """Take `n` credits from the batches, oldest first (the caller checked they are held)."""
+        while n:
+            head = self.batches[0]
+            used = min(n, head.remaining)
+            head.remaining -= used
+            n -= used
+            if head.remaining == 0:
+                self.batches.popleft()
+
+    def _keep_returned(self, times: list[float]) -> None:
+        """Batches for credits that came back at `times` and were kept: one shared batch without expiry."""
+        if not times:
+            return
+        if self.batch_expiry_days is None:
+            if self.batches:
+                self.batches[-1].remaining += len(times)
+            else:
+                self.batches.append(Batch(times[0], len(times), None))
+        else:
+            for when in times:
+                self.batches.append(Batch(when, 1, when + self.batch_expiry_days))
 
     def apply_pass(self, p: _LedgerPass) -> None:
         """Record what a pass in order did (`FastOutreach._decide`): its rows, the spends from credits held
@@ -455,24 +462,8 @@ class FastLedger(CreditLedger):
         self.totals[Movement.SPEND] += len(p.spent)
         self.totals[Movement.REFUND] += len(p.refunded)
         self.totals[Movement.FORFEIT] += p.forfeits
-        left = p.spent_old
-        while left:
-            head = self.batches[0]
-            used = min(left, head.remaining)
-            head.remaining -= used
-            left -= used
-            if head.remaining == 0:
-                self.batches.popleft()
-        kept = p.new_batches[p.spent_new :]
-        if kept:
-            if self.batch_expiry_days is None:
-                if self.batches:
-                    self.batches[-1].remaining += len(kept)
-                else:
-                    self.batches.append(Batch(kept[0], len(kept), None))
-            else:
-                for when in kept:
-                    self.batches.append(Batch(when, 1, when + self.batch_expiry_days))
+        self._take_oldest(p.spent_old)
+        self._keep_returned(p.new_batches[p.spent_new :])
         self.balance = p.balance
         if sum(b.remaining for b in self.batches) != self.balance:
             raise LedgerError("a pass in order left the batches out of step with the balance")
