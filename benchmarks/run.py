@@ -78,7 +78,7 @@ def one_run(engine: str, seats: int, days: int, tables: bool) -> dict[str, Any]:
     """One replication of a workload, measured: what a child process prints."""
     import sim
     from sim.model import ENGINES
-    from sim.results import replication_kpis, replication_tables
+    from sim.output.results import replication_kpis, replication_tables
 
     scenario = sim.load_scenario(workloads.scenario(seats, days, engine))
     rss_start = _maxrss_mb()

@@ -18,15 +18,15 @@ __all__ = ["Results", "Scenario", "ScenarioError", "__version__", "load_scenario
 def __getattr__(name: str) -> Any:
     """Import the API lazily, so `inmail-sim validate` does not pay for pandas and SimPy."""
     if name in ("load_scenario", "Scenario", "ScenarioError"):
-        from . import scenario
+        from .config import scenario
 
         return getattr(scenario, name)
     if name == "run":
-        from .experiment import run
+        from .runner.experiment import run
 
         return run
     if name == "Results":
-        from .results import Results
+        from .output.results import Results
 
         return Results
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

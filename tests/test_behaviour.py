@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.segments import SegmentedBehaviour
+from sim.config.segments import SegmentedBehaviour
 
 from .conftest import ROOT, binomial_bound, unlimited
 
@@ -199,7 +199,7 @@ def test_segmented_model_is_deterministic() -> None:
 
 
 def test_parameter_table_in_docs_is_up_to_date() -> None:
-    from sim.segments import parameter_table
+    from sim.config.segments import parameter_table
 
     text = (ROOT / "docs" / "behaviour_parameters.md").read_text(encoding="utf-8")
     assert parameter_table() in text

@@ -16,13 +16,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.config.scenario import Scenario
 from sim.model import ENGINES
 from sim.model.fast import FastLedger, FastOutreach, _segmented_lifecycles, _SpendRegistry, _Uniforms
+from sim.model.reference import InvariantError, Outreach, ReplicationOutput
 from sim.model.segmented import SegmentedSampler
-from sim.model.world import InvariantError, Outreach, ReplicationOutput
-from sim.results import confidence_interval, replication_kpis, replication_tables
+from sim.output.results import confidence_interval, replication_kpis, replication_tables
 from sim.rules import CreditLedger
-from sim.scenario import Scenario
 
 from .conftest import unlimited
 

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.experiment
-from sim.executors import ExecutorSpec
-from sim.experiment import precise_enough, run_until_precise
-from sim.sweep import load_sweep, run_sweep
+import sim.runner.experiment
+from sim.runner.executors import ExecutorSpec
+from sim.runner.experiment import precise_enough, run_until_precise
+from sim.runner.sweep import load_sweep, run_sweep
 
 from .conftest import ROOT
 
@@ -135,14 +135,14 @@ def test_sweep_into_a_folder_of_other_results_is_refused(tmp_path: Path) -> None
 
 
 def test_failing_point_leaves_the_others_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sim.experiment.run_replication
+    real = sim.runner.experiment.run_replication
 
     def flaky(scenario: dict[str, Any], replication: int, seed: int, tables: bool = True) -> Any:
         if scenario["accounts"][0]["seats"] == 2:
             raise RuntimeError("deliberate failure for the test")
         return real(scenario, replication, seed, tables)
 
-    monkeypatch.setattr(sim.experiment, "run_replication", flaky)
+    monkeypatch.setattr(sim.runner.experiment, "run_replication", flaky)
     out = tmp_path / "out"
     finished, failed = run_sweep(_write_sweep(tmp_path, [1, 2, 3]), out, executor=ExecutorSpec("serial"))
     assert len(finished) == 2 and len(failed) == 1

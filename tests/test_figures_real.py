@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim import plots
-from sim.compare import paired_differences
-from sim.executors import ExecutorSpec
-from sim.sweep import collect, load_sweep, run_sweep
+from sim.present import plots
+from sim.runner.compare import paired_differences
+from sim.runner.executors import ExecutorSpec
+from sim.runner.sweep import collect, load_sweep, run_sweep
 
 from .conftest import ROOT
 from .test_plots import check_png

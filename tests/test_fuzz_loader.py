@@ -17,9 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from sim.distributions import DISTRIBUTIONS
-from sim.rules.presets import Rules
-from sim.scenario import (
+from sim.config.distributions import DISTRIBUTIONS
+from sim.config.scenario import (
     AccountSpec,
     CandidatesSpec,
     ConnectionShares,
@@ -32,6 +31,7 @@ from sim.scenario import (
     set_dotted,
     validate_file,
 )
+from sim.rules.presets import Rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = settings(

@@ -15,11 +15,11 @@ import pytest
 
 from sim import load_scenario
 from sim.cli import main
-from sim.experiment import run
+from sim.config.scenario import Scenario
 from sim.model import ENGINES
-from sim.model.world import MessageCounts
-from sim.results import replication_kpis, replication_tables
-from sim.scenario import Scenario
+from sim.model.reference import MessageCounts
+from sim.output.results import replication_kpis, replication_tables
+from sim.runner.experiment import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -89,9 +89,9 @@ def test_summary_run_writes_no_per_inmail_or_credits_rows(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("executor", ["serial", "processes"])
 def test_streamed_tables_equal_the_tables_in_memory(tmp_path: Path, executor: str, monkeypatch: Any) -> None:
-    import sim.experiment
+    import sim.runner.experiment
 
-    monkeypatch.setattr(sim.experiment, "CHUNK_ROWS", 300)  # many chunks per replication (serial: in process)
+    monkeypatch.setattr(sim.runner.experiment, "CHUNK_ROWS", 300)  # many chunks per replication (serial: in process)
     scenario = _two_accounts()
     path = tmp_path / "two.yaml"
     import yaml
@@ -114,8 +114,8 @@ def test_streamed_tables_equal_the_tables_in_memory(tmp_path: Path, executor: st
 
 _PROBE = """
 import resource, sys
-from sim.experiment import run
-from sim.scenario import Scenario
+from sim.runner.experiment import run
+from sim.config.scenario import Scenario
 sys.path.insert(0, {bench!r})
 import workloads
 data = workloads.scenario(100, {days})

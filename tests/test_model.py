@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.distributions import Exponential, Fixed
-from sim.model.world import InvariantError, Outreach
+from sim.config.distributions import Exponential, Fixed
+from sim.model.reference import InvariantError, Outreach
 from sim.rules import resolve
 
 from .conftest import SCENARIOS, binomial_bound, unlimited

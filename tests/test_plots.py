@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from PIL import Image
 
-from sim import plots
+from sim.present import plots
 from tests.plot_data import REASONS, make_paired_table, make_sweep_points, make_tables
 
 DPI = 60  # small PNGs keep the suite fast; the size check scales with it

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.sweep import load_sweep
+from sim.runner.sweep import load_sweep
 
 from .conftest import ROOT
 

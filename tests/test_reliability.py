@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.guard import FolderLock, estimate
-from sim.model.world import Outreach
+from sim.model.reference import Outreach
 from sim.rules import PRESETS
+from sim.runner.guard import FolderLock, estimate
 
 from .conftest import ROOT
 

@@ -19,9 +19,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from sim import report
 from sim.cli import main
-from sim.results import HEADLINE
+from sim.output.results import HEADLINE
+from sim.present import report
 
 from .conftest import ROOT
 

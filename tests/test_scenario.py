@@ -15,8 +15,8 @@ import yaml
 from pydantic import ValidationError
 
 from sim import __version__
-from sim.distributions import DISTRIBUTIONS, Empirical, Exponential, Fixed, Gamma, LogNormal, Uniform, parameters
-from sim.scenario import (
+from sim.config.distributions import DISTRIBUTIONS, Empirical, Exponential, Fixed, Gamma, LogNormal, Uniform, parameters
+from sim.config.scenario import (
     MAX_VALUES,
     AccountSpec,
     Scenario,

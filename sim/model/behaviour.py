@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..config.scenario import Behaviour, SimpleBehaviour
 from ..rules import Rules
-from ..scenario import Behaviour, SimpleBehaviour
 from .candidates import Population
 from .streams import Streams
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..scenario import CandidatesSpec
+from ..config.scenario import CandidatesSpec
 from .streams import Streams
 
 

@@ -44,15 +44,13 @@ from typing import Any, Protocol, overload
 import numpy as np
 import simpy
 
+from ..config.scenario import Scenario
 from ..rules import Calendar, Cost, PolicyState, RefundRule, ResponseRatePolicy, Rules, Seat
 from ..rules.ledger import Batch, CreditLedger, LedgerError, LedgerRow, Movement
-from ..scenario import Scenario
 from .behaviour import NO_RESPONSE, Sampler, SimpleSampler, make_sampler
 from .candidates import Population
 from .recruiter import Recruiter
-from .segmented import SegmentedSampler
-from .streams import Streams
-from .world import (
+from .reference import (
     BLOCK_REASONS,
     MOVES,
     NO_CANDIDATES,
@@ -67,6 +65,8 @@ from .world import (
     raise_broken_invariants,
     staff,
 )
+from .segmented import SegmentedSampler
+from .streams import Streams
 
 _GRANT, _SPEND, _REFUND, _EXPIRE, _FORFEIT = (MOVES.index(m) for m in Movement)
 CHANNELS = ("inmail", "email")

@@ -8,8 +8,8 @@ from typing import Any
 
 import simpy
 
+from ..config.scenario import TeamGroup
 from ..rules import Account
-from ..scenario import TeamGroup
 from .behaviour import Message
 
 

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
+from ..config.segments import SegmentedBehaviour
 from ..rules import Rules
-from ..segments import SegmentedBehaviour
 from .behaviour import NO_RESPONSE, Lifecycle, Message
 from .candidates import Population
 from .streams import Streams

@@ -12,9 +12,9 @@ import numpy as np
 import simpy
 from simpy.events import URGENT
 
+from ..config.scenario import Scenario
 from ..rules import Account, BlockReason, Calendar, Cost, PolicyState
 from ..rules.ledger import CreditLedger, Movement
-from ..scenario import Scenario
 from .behaviour import NO_RESPONSE, Lifecycle, Sampler, make_sampler
 from .candidates import Population
 from .recruiter import Recruiter

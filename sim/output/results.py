@@ -15,9 +15,9 @@ import pandas as pd
 import yaml
 from scipy import stats
 
-from .model.world import BLOCK_REASONS, MOVES, MessageCounts, MessageLog, ReplicationOutput
-from .rules import Movement, PolicyState
-from .scenario import Scenario
+from ..config.scenario import Scenario
+from ..model.reference import BLOCK_REASONS, MOVES, MessageCounts, MessageLog, ReplicationOutput
+from ..rules import Movement, PolicyState
 
 KPIS: tuple[str, ...] = (
     "inmails_sent",
@@ -646,7 +646,7 @@ class ReplicationWriter:
         self._first_account = min(accounts) if accounts else ""
 
     def messages(self, columns: dict[str, np.ndarray], labels: Any) -> None:
-        from .model.fast import labelled
+        from ..model.fast import labelled
 
         assert self._labels is not None
         group_of, account_of = self._labels
@@ -741,43 +741,43 @@ class Results:
 
     def figures(self) -> dict[str, Any]:
         """Every run figure that has data, by file stem."""
-        from . import plots
+        from ..present import plots
 
         rules = self.scenario.resolved_rules()
         return plots.run_figures(self.tables, rules.policy_threshold, windows=(rules.refund_window_days,))
 
     def plot_credit_balance(self) -> Any:
-        from . import plots
+        from ..present import plots
 
         return plots.credit_balance(self.account_days)
 
     def plot_credit_fate(self) -> Any:
-        from . import plots
+        from ..present import plots
 
         return plots.credit_fate(self.account_days)
 
     def plot_response_rate(self, replication: int = 0) -> Any:
-        from . import plots
+        from ..present import plots
 
         return plots.response_rate(self.seat_days, self.scenario.resolved_rules().policy_threshold, replication)
 
     def plot_sends_and_blocks(self) -> Any:
-        from . import plots
+        from ..present import plots
 
         return plots.sends_and_blocks(self.seat_days)
 
     def plot_blocked_by_reason(self) -> Any:
-        from . import plots
+        from ..present import plots
 
         return plots.blocked_by_reason(self.seat_days)
 
     def plot_refunds_per_week(self) -> Any:
-        from . import plots
+        from ..present import plots
 
         return plots.refunds_per_week(self.credits)
 
     def plot_time_to_response(self) -> Any:
-        from . import plots
+        from ..present import plots
 
         return plots.time_to_response(self.inmails, (self.scenario.resolved_rules().refund_window_days,))
 
@@ -812,7 +812,7 @@ class Results:
             report.to_csv(folder / "analytics.csv", index=False, float_format="%.4g")
         figures = folder / "figures"
         figures.mkdir(exist_ok=True)
-        from . import plots
+        from ..present import plots
 
         rules = self.scenario.resolved_rules()
         drawn = plots.run_figures(tables, rules.policy_threshold, windows=(rules.refund_window_days,))

@@ -31,10 +31,10 @@ from pydantic import (
     model_validator,
 )
 
-from . import __version__
+from .. import __version__
+from ..rules import Rules, UnknownPlanError, UnknownPresetError, resolve
+from ..rules.presets import PRESETS
 from .distributions import DISTRIBUTIONS, Delay, Exponential, FieldIssues, LogNormal, example, parameters
-from .rules import Rules, UnknownPlanError, UnknownPresetError, resolve
-from .rules.presets import PRESETS
 from .segments import SegmentedBehaviour
 
 Share = Annotated[float, Field(ge=0, le=1)]
@@ -1180,7 +1180,7 @@ def validate_file(path: str | Path, sets: list[str] | None = None) -> list[str]:
         has_sweep = doc.data.get("sweep") is not None
         _load(doc.data, doc.lines, doc.problems, str(path), sets)
         if has_sweep:
-            from .sweep import load_sweep
+            from ..runner.sweep import load_sweep
 
             load_sweep(path, sets)
     except ScenarioError as err:

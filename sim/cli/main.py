@@ -81,7 +81,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .scenario import validate_file
+    from ..config.scenario import validate_file
 
     errors = validate_file(args.scenario, args.sets)
     if errors:
@@ -94,15 +94,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .scenario import json_schema
+    from ..config.scenario import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return 0
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
-    from .rules.presets import UnknownPresetError
-    from .rules.printing import preset_yaml, presets_table
+    from ..rules.presets import UnknownPresetError
+    from ..rules.printing import preset_yaml, presets_table
 
     try:
         if args.yaml or args.name:
@@ -116,22 +116,22 @@ def _cmd_presets(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .experiment import run_command
+    from ..runner.experiment import run_command
 
     return run_command(args)
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from .experiment import executor_from_args
-    from .guard import FolderBusyError, estimate
-    from .scenario import ScenarioError
-    from .sweep import run_sweep
+    from ..config.scenario import ScenarioError
+    from ..runner.experiment import executor_from_args
+    from ..runner.guard import FolderBusyError, estimate
+    from ..runner.sweep import run_sweep
 
     if args.replications is not None and args.replications < 1:
         print(f"sweep: --replications must be at least 1 (got {args.replications})", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        from .sweep import load_sweep
+        from ..runner.sweep import load_sweep
 
         base, _, points = load_sweep(args.scenario, args.sets, args.factors)
         out = args.out or Path("results") / base.name
@@ -168,13 +168,13 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from .report import report_command
+    from ..present.report import report_command
 
     return report_command(args.folder, args.quiet)
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare_command
+    from ..runner.compare import compare_command
 
     return compare_command(args)
 
@@ -196,6 +196,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .results import KPIS, confidence_interval
-from .scenario import ScenarioError, load_scenario
+from ..config.scenario import ScenarioError, load_scenario
+from ..output.results import KPIS, confidence_interval
 
 EXIT_BAD_INPUT = 2
 
@@ -101,7 +101,7 @@ def compare_command(args: argparse.Namespace) -> int:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
         table.to_csv(out / "compare.csv", index=False, float_format="%.6g")
-        from . import plots
+        from ..present import plots
 
         plots.save_figure(plots.paired_differences(table), out / "compare.png")
     if not args.quiet:

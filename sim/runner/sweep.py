@@ -17,11 +17,11 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from . import __version__
+from .. import __version__
+from ..config.scenario import Scenario, ScenarioError, SweepSpec, load_scenario, parse_set, set_dotted
+from ..output.results import HEADLINE, KPIS, confidence_interval
 from .executors import ExecutorSpec, run_tasks
 from .guard import FolderLock
-from .results import HEADLINE, KPIS, confidence_interval
-from .scenario import Scenario, ScenarioError, SweepSpec, load_scenario, parse_set, set_dotted
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,7 @@ def _run_locked(
     per_point.to_parquet(out / "points.parquet", index=False)
     _sweep_figures(out, points, per_point, spec.labels)
     if report:
-        from .report import write_report
+        from ..present.report import write_report
 
         write_report(out, rebuild_figures=False, labels=spec.labels)
     finished = [p.id for p in points if _point_done(out / "points" / p.id)]
@@ -307,7 +307,7 @@ def _run_locked(
 def _sweep_figures(out: Path, points: list[Point], per_point: pd.DataFrame, labels: dict[str, str]) -> None:
     if per_point.empty:
         return
-    from . import plots
+    from ..present import plots
 
     per_point = per_point.rename(columns=labels)
     factors = [labels.get(k, k) for k in _factor_columns(points)]

@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from .results import HEADLINE, KPIS
+from ..output.results import HEADLINE, KPIS
 
 __all__ = ["NotAResultsFolderError", "folder_kind", "report_command", "write_report"]
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from .executors import ExecutorName, ExecutorSpec, run_tasks
-from .guard import FolderBusyError, FolderLock, estimate
-from .model import ENGINES
-from .model.fast import FastOutreach
-from .results import (
+from ..config.scenario import Scenario, ScenarioError, load_scenario
+from ..model import ENGINES
+from ..model.fast import FastOutreach
+from ..output.results import (
     KPIS,
     TABLE_NAMES,
     ReplicationWriter,
@@ -33,7 +32,8 @@ from .results import (
     replication_kpis,
     replication_tables,
 )
-from .scenario import Scenario, ScenarioError, load_scenario
+from .executors import ExecutorName, ExecutorSpec, run_tasks
+from .guard import FolderBusyError, FolderLock, estimate
 
 EXIT_BAD_INPUT = 2
 AUTO_MIN_REPLICATIONS = 3
@@ -401,7 +401,7 @@ def _run_into(out: Path, scenario: Scenario, replications: int | str | None, arg
                     bar.close()
         results = stream.finish(scenario, root)
         if not getattr(args, "no_report", False):
-            from .report import write_report
+            from ..present.report import write_report
 
             write_report(tmp, rebuild_figures=False)  # the figures just drawn
         if out.exists():

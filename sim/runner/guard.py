@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from .scenario import Scenario
+from ..config.scenario import Scenario
 
 BYTES_PER_MESSAGE = 400  # message log, tables and the ledger row, per message held in memory
 BYTES_PER_CANDIDATE = 48  # attribute and behaviour arrays per candidate, per replication in flight

@@ -1,0 +1,5 @@
+"""`python -m sim`: the `inmail-sim` command."""
+
+from .cli.main import main
+
+raise SystemExit(main())
