@@ -1,0 +1,111 @@
+"""The InMail analytics report: per seat and ISO week, shaped like LinkedIn Recruiter's, averaged over replications."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .kpis import INMAIL_COSTS as _INMAIL_COSTS
+
+
+def _iso_weeks(days: np.ndarray, start: date) -> pd.Categorical:
+    """The ISO week ("2026-W02") of each day counted from `start` (formatted once per distinct day)."""
+    unique, inverse = np.unique(days, return_inverse=True)
+    labels = np.asarray(pd.DatetimeIndex(pd.Timestamp(start) + pd.to_timedelta(unique, unit="D")).strftime("%G-W%V"))
+    categories = np.unique(labels)
+    codes = np.searchsorted(categories, labels)
+    return pd.Categorical.from_codes(codes[inverse.ravel()], categories=pd.Index(categories.tolist()))
+
+
+def _inmail_weeks(inmails: pd.DataFrame, start: date) -> pd.DataFrame:
+    """InMails sent, accepted and declined per account, seat and ISO week of sending."""
+    im = inmails[inmails["cost"].isin(_INMAIL_COSTS)]
+    outcome = im["outcome"].astype(str)
+    frame = pd.DataFrame(
+        {
+            "account": im["account"],
+            "seat": im["seat"],
+            "week": _iso_weeks(np.floor(im["sent_at"].to_numpy()).astype(np.int64), start),
+            "accepted": (outcome == "accepted").to_numpy(dtype=np.int64),
+            "declined": (outcome == "declined").to_numpy(dtype=np.int64),
+        }
+    )
+    weeks = (
+        frame.groupby(["account", "seat", "week"], observed=True)
+        .agg(sent=("accepted", "size"), accepted=("accepted", "sum"), declined=("declined", "sum"))
+        .reset_index()
+    )
+    weeks["week"] = weeks["week"].astype(str)
+    return weeks
+
+
+def _credit_weeks(credits: pd.DataFrame, start: date) -> pd.DataFrame:
+    """Credits spent and refunded per account, seat and ISO week (every account, seat and week with a
+    movement of a seat's credits)."""
+    moves = credits[credits["seat"].notna()]
+    kind = moves["kind"].astype(str)
+    amount = moves["amount"].to_numpy(dtype=np.int64)
+    frame = pd.DataFrame(
+        {
+            "account": moves["account"],
+            "seat": moves["seat"].to_numpy(dtype=np.int64),
+            "week": _iso_weeks(np.floor(moves["time"].to_numpy(dtype=float)).astype(np.int64), start),
+            "credits_spent": np.where((kind == "spend").to_numpy(), amount, 0),
+            "credits_refunded": np.where((kind == "refund").to_numpy(), amount, 0),
+        }
+    )
+    moved = frame.groupby(["account", "seat", "week"], observed=True)[["credits_spent", "credits_refunded"]].sum()
+    moved = moved.reset_index()
+    moved["week"] = moved["week"].astype(str)
+    return moved
+
+
+def _sum_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Partial counts by (account, seat, week), added up."""
+    frames = [p.astype({"account": str}) for p in parts if len(p)]
+    if not frames:
+        return parts[0] if parts else pd.DataFrame()
+    keys = ["account", "seat", "week"]
+    return pd.concat(frames, ignore_index=True).groupby(keys, sort=False).sum().reset_index()
+
+
+def analytics(tables: dict[str, pd.DataFrame], start: date) -> pd.DataFrame:
+    """Per seat and ISO week, shaped like LinkedIn Recruiter's InMail report, averaged over replications.
+
+    Rows with seat 'all' carry the account's pool figures (expired credits and the week-end balance)."""
+    reps = max(1, int(tables["seat_days"]["replication"].nunique()))
+    seat_weeks = _inmail_weeks(tables["inmails"], start)
+    moved = _credit_weeks(tables["credits"], start)
+    return _analytics_report(seat_weeks, moved, tables["account_days"], reps)
+
+
+def _analytics_report(
+    seat_weeks: pd.DataFrame, moved: pd.DataFrame, account_days: pd.DataFrame, reps: int
+) -> pd.DataFrame:
+    seat_weeks = seat_weeks.copy()
+    seat_weeks["pending"] = seat_weeks["sent"] - seat_weeks["accepted"] - seat_weeks["declined"]
+    report = seat_weeks.merge(moved, on=["account", "seat", "week"], how="outer").fillna(0)
+    report["seat"] = report["seat"].astype(np.int64).astype(str)
+    pool = account_days.copy()
+    pool["week"] = pool["date"].dt.strftime("%G-W%V")
+    pool_weeks = (
+        pool.sort_values("day")
+        .groupby(["account", "week"], observed=True)
+        .agg(credits_expired=("expired", "sum"), balance_end=("balance", "last"))
+        .reset_index()
+    )
+    pool_weeks["seat"] = "all"
+    report = pd.concat([report, pool_weeks], ignore_index=True)
+    count_cols = ["sent", "accepted", "declined", "pending", "credits_spent", "credits_refunded", "credits_expired"]
+    for col in [*count_cols, "balance_end"]:
+        if col not in report:
+            report[col] = 0
+    report = report.fillna({c: 0 for c in count_cols})
+    for col in count_cols:
+        report[col] = report[col] / reps
+    report["balance_end"] = report["balance_end"] / reps
+    report["response_rate"] = (report["accepted"] + report["declined"]) / report["sent"].where(report["sent"] > 0)
+    cols = ["account", "seat", "week", "sent", "accepted", "declined", "pending", "response_rate", *count_cols[4:]]
+    return report[[*cols, "balance_end"]].sort_values(["account", "week", "seat"]).reset_index(drop=True)

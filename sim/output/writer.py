@@ -1,0 +1,240 @@
+"""Tables streamed to Parquet a piece at a time, and the sink of one replication's rows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config.scenario import Scenario
+from .analytics import _credit_weeks, _inmail_weeks, _sum_parts
+from .kpis import INMAIL_COSTS as _INMAIL_COSTS
+from .tables import as_run_table, credits_frame, inmails_frame, sender_labels
+
+
+class TableWriter:
+    """Tables written to `<folder>/<name>.parquet` a piece at a time (one Parquet row group or more per
+    piece), so that no table is ever whole in memory. A category column read back has its categories in
+    the order they first appear in the pieces; `close` rewrites a file (a row group at a time) when that
+    order is not sorted, so that the file reads back as the same table made whole (sorted categories)."""
+
+    def __init__(self, folder: Path) -> None:
+        import pyarrow as pa
+
+        # Arrow's own allocator keeps freed memory for reuse; the system's gives it back between chunks
+        pa.set_memory_pool(pa.system_memory_pool())
+        self.folder = folder
+        self._writers: dict[str, Any] = {}
+        self._empty: dict[str, pd.DataFrame] = {}
+        self.categories: dict[str, dict[str, list[str]]] = {}  # table -> column -> labels in order of appearance
+        self.rows: dict[str, int] = {}
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.parquet"
+
+    def write(self, name: str, piece: pd.DataFrame | Any) -> None:
+        """Append a piece (a DataFrame or a pyarrow Table with the same columns) to table `name`."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if isinstance(piece, pd.DataFrame):
+            if not len(piece):
+                self._empty.setdefault(name, piece)
+                return
+            piece = pa.Table.from_pandas(piece, preserve_index=False)
+        if not piece.num_rows:
+            return
+        writer = self._writers.get(name)
+        if writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            writer = self._writers[name] = pq.ParquetWriter(self.path(name), piece.schema)
+        elif not piece.schema.equals(writer.schema, check_metadata=False):
+            piece = piece.cast(writer.schema)
+        seen = self.categories.setdefault(name, {})
+        for column in piece.schema:
+            if pa.types.is_dictionary(column.type):
+                order = seen.setdefault(column.name, [])
+                for chunk in piece.column(column.name).chunks:
+                    order.extend(v for v in chunk.dictionary.to_pylist() if v not in order)
+        writer.write_table(piece)
+        self.rows[name] = self.rows.get(name, 0) + piece.num_rows
+
+    def close(self) -> None:
+        for name, writer in self._writers.items():
+            writer.close()
+            seen = self.categories.get(name, {})
+            unsorted = {col: sorted(order) for col, order in seen.items() if order != sorted(order)}
+            if unsorted:
+                self._recategorise(name, unsorted)
+        for name, empty in self._empty.items():
+            if name not in self._writers:
+                self.folder.mkdir(parents=True, exist_ok=True)
+                empty.to_parquet(self.path(name), index=False)
+        self._writers.clear()
+
+    def _recategorise(self, name: str, categories: dict[str, list[str]]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = self.path(name)
+        tmp = path.with_suffix(".recategorised")
+        source = pq.ParquetFile(path)
+        writer = None
+        try:
+            for i in range(source.num_row_groups):
+                frame = source.read_row_group(i).to_pandas()
+                for col, labels in categories.items():
+                    frame[col] = frame[col].cat.set_categories(labels)
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table.cast(writer.schema))
+        finally:
+            if writer is not None:
+                writer.close()
+        tmp.replace(path)
+
+
+def _figure_inmails(inmails: pd.DataFrame) -> pd.DataFrame:
+    """What the time-to-response figure needs of inmails rows, compact: the answered ones and the first row
+    of each replication and channel (which replications and channels there are), with `responded_at`
+    holding the delay from sending (and no `sent_at`: `figure_inmails` puts back zeros)."""
+    key = inmails["replication"].to_numpy(dtype=np.int64) * 256 + inmails["channel"].cat.codes.to_numpy()
+    first = np.zeros(len(inmails), dtype=bool)
+    first[np.unique(key, return_index=True)[1]] = True
+    keep = inmails["responded_at"].notna().to_numpy() | first
+    sent = inmails["sent_at"].to_numpy()[keep]
+    return pd.DataFrame(
+        {
+            "replication": inmails["replication"].to_numpy()[keep].astype(np.int32),
+            "channel": inmails["channel"].to_numpy()[keep],
+            "responded_at": inmails["responded_at"].to_numpy()[keep] - sent,
+        }
+    )
+
+
+def figure_inmails(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of the time-to-response figure from `_figure_inmails` parts (the same figure as the rows)."""
+    frames = [p for p in parts if len(p.columns)]
+    if not frames:
+        return pd.DataFrame()
+    frame = pd.concat(frames, ignore_index=True)
+    frame["channel"] = frame["channel"].astype(str)
+    frame.insert(2, "sent_at", 0.0)  # responded_at holds the delay: delay - 0.0 is the delay, exactly
+    return frame
+
+
+def _figure_credits(credits: pd.DataFrame) -> pd.DataFrame:
+    """What the refunds-per-week figure needs of credits rows: spends and refunds summed by day."""
+    df = credits[credits["kind"].astype(str).isin(["spend", "refund"])]
+    df = df.assign(amount=df["amount"].astype(float).abs(), kind=df["kind"].astype(str))
+    return pd.DataFrame(df.groupby(["replication", "kind", "date"], sort=False, as_index=False)["amount"].sum())
+
+
+def _sum_figure_credits(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    frame = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(frame.groupby(["replication", "kind", "date"], sort=False, as_index=False)["amount"].sum())
+
+
+def _release_memory() -> None:
+    """Give memory freed by the last chunk back to the system (glibc keeps it otherwise, and a run's peak
+    resident memory grows with the number of chunks)."""
+    global _LIBC
+    if _LIBC is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            _LIBC.malloc_trim  # noqa: B018  # glibc only
+        except (OSError, AttributeError):
+            _LIBC = False
+    if _LIBC:
+        _LIBC.malloc_trim(0)
+
+
+_LIBC: Any = None
+
+
+class ReplicationWriter:
+    """The sink of one replication's rows (`sim.model.fast.TableSink`): inmails and credits rows go to a
+    `TableWriter` as they come; what the analytics and figures need of them is kept, summed."""
+
+    def __init__(self, writer: TableWriter, replication: int, scenario: Scenario) -> None:
+        self.writer = writer
+        self.replication = replication
+        self.start = pd.Timestamp(scenario.start)
+        self.scenario = scenario
+        self._first_account = ""
+        self._held: dict[str, list[dict[str, np.ndarray]]] = {}
+        self._labels: tuple[np.ndarray, np.ndarray] | None = None
+        self.n_messages = 0
+        self.inmail_weeks: list[pd.DataFrame] = []
+        self.credit_weeks: list[pd.DataFrame] = []
+        self.figure_inmails: list[pd.DataFrame] = []
+        self.figure_credits: list[pd.DataFrame] = []
+
+    def set_senders(self, senders: list[Any], accounts: dict[str, Any]) -> None:
+        """Who sends: the group and account labels of the message rows to come."""
+        self._labels = sender_labels(senders, accounts)
+        self._first_account = min(accounts) if accounts else ""
+
+    def messages(self, columns: dict[str, np.ndarray], labels: Any) -> None:
+        from ..model.fast import labelled
+
+        assert self._labels is not None
+        group_of, account_of = self._labels
+        frame = inmails_frame(self.replication, self.n_messages, labelled(columns, labels), group_of, account_of)
+        self.n_messages += len(frame)
+        self.add_inmails(frame)
+
+    def add_inmails(self, frame: pd.DataFrame) -> None:
+        frame = as_run_table(frame)
+        if frame["cost"].isin(_INMAIL_COSTS).any():
+            self.inmail_weeks.append(_inmail_weeks(frame, self.scenario.start))
+            if len(self.inmail_weeks) > 16:
+                self.inmail_weeks = [_sum_parts(self.inmail_weeks)]
+        self.figure_inmails.append(_figure_inmails(frame))
+        self.writer.write("inmails", frame)
+        _release_memory()
+
+    def credits(self, account: str, columns: dict[str, np.ndarray]) -> None:
+        if account == self._first_account:  # the first account's rows come first in the table: write them now
+            self.add_credits(credits_frame(self.replication, account, columns, self.start))
+        else:
+            self._held.setdefault(account, []).append(columns)
+
+    def add_credits(self, frame: pd.DataFrame) -> None:
+        frame = as_run_table(frame)
+        if frame["seat"].notna().any():
+            self.credit_weeks.append(_credit_weeks(frame, self.scenario.start))
+            if len(self.credit_weeks) > 16:
+                self.credit_weeks = [_sum_parts(self.credit_weeks)]
+        self.figure_credits.append(_figure_credits(frame))
+        if len(self.figure_credits) > 16:
+            self.figure_credits = [_sum_figure_credits(self.figure_credits)]
+        self.writer.write("credits", frame)
+        _release_memory()
+
+    def finish(self) -> None:
+        """Write the credits of the other accounts, in label order."""
+        for account in sorted(self._held):
+            parts = self._held.pop(account)
+            columns = {name: np.concatenate([np.broadcast_to(p[name], (len(p["time"]),)) for p in parts])
+                       for name in parts[0]}  # fmt: skip
+            self.add_credits(credits_frame(self.replication, account, columns, self.start))
+
+    def extras(self) -> dict[str, pd.DataFrame]:
+        """What the analytics and figures need of this replication's rows (small)."""
+
+        def cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+        return {
+            "inmail_weeks": _sum_parts(self.inmail_weeks) if self.inmail_weeks else pd.DataFrame(),
+            "credit_weeks": _sum_parts(self.credit_weeks) if self.credit_weeks else pd.DataFrame(),
+            "figure_inmails": cat(self.figure_inmails),
+            "figure_credits": cat(self.figure_credits),
+        }
