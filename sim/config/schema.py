@@ -1,0 +1,309 @@
+"""The scenario schema: typed, strict pydantic models with documented defaults. Unknown keys are errors and
+every value is checked where it is read, so a bad scenario fails before any work."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from ..rules import Rules, UnknownPresetError, resolve
+from ..rules.presets import PRESETS
+from .checks import AccountView, GroupView, cross_checks
+from .distributions import Delay, Exponential, FieldIssues, LogNormal
+from .errors import did_you_mean, got_note
+from .explain import explain_items
+from .segments import SegmentedBehaviour
+
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+def package_version() -> str:
+    """The installed package's version, recorded in a resolved scenario."""
+    try:
+        return version("inmail-sim")
+    except PackageNotFoundError:  # running from a source tree that was not installed
+        return "0.0.0+local"
+
+
+class Weekday(StrEnum):
+    MON = "mon"
+    TUE = "tue"
+    WED = "wed"
+    THU = "thu"
+    FRI = "fri"
+    SAT = "sat"
+    SUN = "sun"
+
+    @property
+    def number(self) -> int:
+        return list(Weekday).index(self)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_true_or_false_as_numbers(cls, data: Any) -> Any:
+        """YAML reads yes/no/on/off as true/false; a number field must not quietly take them as 1/0, so they
+        reach it as text and fail its check."""
+        if isinstance(data, dict):
+            fields = cls.model_fields
+            numbers = [
+                k
+                for k, v in data.items()
+                if isinstance(v, bool) and k in fields and fields[k].annotation in (int, float)
+            ]
+            if numbers:
+                data = {**data, **{k: str(data[k]).lower() for k in numbers}}
+        return data
+
+
+class RulesSpec(_Strict):
+    """Which preset, and which of its values to change (any preset field, by name or dotted path)."""
+
+    preset: str = Field("seed", description="rule preset: seed (the source text) or linkedin-current")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="preset values to change, by name or dotted path, e.g. daily_limit: 500 or "
+        "plans.recruiter.monthly_credits: 100 (see `inmail-sim presets`)",
+    )
+
+    def resolved(self) -> Rules:
+        return resolve(self.preset, self.overrides)
+
+    @model_validator(mode="after")
+    def _resolves(self) -> RulesSpec:
+        try:
+            self.resolved()
+        except UnknownPresetError:
+            hint = did_you_mean(self.preset, list(PRESETS))
+            raise FieldIssues(
+                [(("preset",), f"unknown preset{hint} (presets: {', '.join(PRESETS)}){got_note(self.preset)}")]
+            ) from None
+        except ValidationError as err:
+            issues = [(("overrides", *item_loc), msg) for item_loc, msg in explain_items(err, Rules, None)]
+            raise FieldIssues(issues) from None
+        except (TypeError, AttributeError, ValueError, KeyError) as err:
+            raise FieldIssues([(("overrides",), f"cannot apply these overrides: {err}")]) from None
+        return self
+
+
+class AccountSpec(_Strict):
+    """A plan holder. Recruiter plans pool credits over `seats`; single-member plans give each seat its own
+    account with its own credits."""
+
+    name: str = Field("contract", description="name that team groups use to pick their seats")
+    plan: str = Field("recruiter", description="plan name, defined by the rule preset")
+    seats: int = Field(1, ge=1, le=100_000, description="number of seats")
+    start_day: int = Field(0, description="contract or billing start, in days from the scenario start")
+    activation_days: list[Annotated[int, Field(ge=0)]] | None = Field(
+        None, description="day each seat is activated (one per seat); default: onboarding_interval_days"
+    )
+    onboarding_interval_days: int = Field(
+        0, ge=0, description="staggered onboarding: seat i is activated on day i x this (0: all on day 0)"
+    )
+
+    @field_validator("activation_days")
+    @classmethod
+    def _one_activation_per_seat(cls, days: list[int] | None, info: ValidationInfo) -> list[int] | None:
+        seats = info.data.get("seats")
+        if days is not None and isinstance(seats, int) and len(days) != seats:
+            raise ValueError(
+                f"gives {len(days)} activation days for {seats} seats: give one day per seat{got_note(days)}"
+            )
+        return days
+
+    def seat_activation_days(self) -> list[int]:
+        if self.activation_days is not None:
+            return list(self.activation_days)
+        return [i * self.onboarding_interval_days for i in range(self.seats)]
+
+
+class TeamGroup(_Strict):
+    """Recruiters who work alike. Each InMail recruiter takes one seat of `account`."""
+
+    name: str = Field("recruiters", description="label in tables and figures")
+    count: int = Field(1, ge=1, le=100_000, description="recruiters in the group")
+    account: str | None = Field(None, description="account whose seats they use (default: the first)")
+    daily_target: int = Field(30, ge=0, description="messages each recruiter tries to send per workday")
+    workdays: list[Weekday] = Field(
+        default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
+        min_length=1,
+        description="days of the week they work",
+    )
+    working_hours: tuple[float, float] = Field((9.0, 17.0), description="start and end hour of the workday")
+    personalised_share: Share = Field(0.3, description="share of messages written for the candidate")
+    message_length: int = Field(600, ge=1, le=10_000, description="characters per message")
+    bulk_share: Share = Field(0.5, description="share of messages sent in bulk (off during a restriction)")
+    channel: Literal["inmail", "email"] = Field("inmail", description="inmail (credits) or email (no credit)")
+    translated: bool = Field(False, description="messages written in each reader's language (else English)")
+    looks_like_scam: bool = Field(False, description="messages that look like a scam recruiter's")
+    follow_up_after_days: int | None = Field(
+        None, ge=3, le=28, description="a free follow-up to an InMail still unanswered after this many days"
+    )
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, hours: tuple[float, float]) -> tuple[float, float]:
+        start, end = hours
+        if not 0 <= start < end <= 24:
+            raise ValueError(
+                f"must be [start, end] hours with 0 <= start < end <= 24, e.g. [9, 17] (got [{start:g}, {end:g}])"
+            )
+        return hours
+
+
+class ConnectionShares(_Strict):
+    """How the population splits by connection degree; the three shares sum to 1."""
+
+    first: Share = Field(0.05, description="1st-degree connections (messages cost no credit)")
+    second: Share = Field(0.45, description="2nd-degree")
+    third: Share = Field(0.50, description="3rd-degree and beyond")
+
+    @model_validator(mode="after")
+    def _sum_to_one(self) -> ConnectionShares:
+        total = self.first + self.second + self.third
+        if abs(total - 1) > 1e-9:
+            raise FieldIssues(
+                [
+                    (
+                        (),
+                        f"first + second + third must sum to 1 (got {self.first:g} + {self.second:g} + "
+                        f"{self.third:g} = {total:g}; a share left out takes its default: 0.05, 0.45, 0.5)",
+                    )
+                ]
+            )
+        return self
+
+
+class CandidatesSpec(_Strict):
+    """The population the whole team draws from; no candidate is contacted twice in a run."""
+
+    population: int = Field(20_000, ge=1, le=10_000_000_000, description="candidates that can be contacted")
+    connections: ConnectionShares = Field(
+        default_factory=ConnectionShares, description="shares of 1st, 2nd and 3rd-degree connections"
+    )
+    open_profile_share: Share = Field(0.05, description="Open Profile members")
+    known_email_share: Share = Field(0.3, description="candidates whose email address is known")
+
+
+class SimpleBehaviour(_Strict):
+    """Every candidate alike: read after `read_delay`, respond with `response_probability` after
+    `reply_delay`, accepting with `accept_share`."""
+
+    model: Literal["simple"] = Field("simple", description="the behaviour model (simple: every candidate alike)")
+    response_probability: Share = Field(0.2, description="chance a read InMail gets a response")
+    accept_share: Share = Field(0.6, description="share of responses that accept")
+    read_delay: Delay = Field(
+        default_factory=lambda: Exponential(dist="exponential", mean_days=2.0),
+        description="days from sending to reading, e.g. {dist: exponential, mean_days: 2}",
+    )
+    reply_delay: Delay = Field(
+        default_factory=lambda: LogNormal(dist="lognormal", median_days=1.0, sigma=1.0),
+        description="days from reading to responding, e.g. {dist: lognormal, median_days: 1, sigma: 1}",
+    )
+
+
+Behaviour = Annotated[SimpleBehaviour | SegmentedBehaviour, Field(discriminator="model")]
+
+
+class SweepSpec(_Strict):
+    """The `sweep:` section. `factors` is a grid (every combination); a key naming several dotted keys
+    separated by commas sets all of them to the same value (e.g. seats and recruiters together)."""
+
+    factors: dict[str, list[Any]] = Field(default_factory=dict, description="dotted key -> values (a grid)")
+    points: list[dict[str, Any]] = Field(default_factory=list, description="explicit points: dotted key -> value")
+    labels: dict[str, str] = Field(default_factory=dict, description="factor key -> axis label in figures")
+
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+
+
+class Scenario(_Strict):
+    """A what-if: accounts and seats, the team, the candidates, how they behave, under which rules."""
+
+    name: str = Field("scenario", description="short name, used for the results folder")
+    description: str = Field("", description="what the scenario asks, in plain words")
+    seed: int = Field(12345, ge=0, description="root seed: the same seed gives the same results")
+    start: date = Field(date(2026, 1, 5), description="first simulated day (a real date)")
+    horizon_days: int = Field(90, ge=1, le=3650, description="simulated days")
+    replications: int = Field(5, ge=1, le=10_000, description="independent replications")
+    engine: Literal["reference", "fast"] = Field(
+        "fast", description="reference: one SimPy event per lifecycle step; fast: due-time queues (same results)"
+    )
+    rules: RulesSpec = Field(default_factory=RulesSpec, description="the rule preset and the values it changes")
+    accounts: list[AccountSpec] = Field(
+        default_factory=lambda: [AccountSpec()], min_length=1, description="contracts or plan holders and their seats"
+    )
+    team: list[TeamGroup] = Field(
+        default_factory=lambda: [TeamGroup()], min_length=1, description="groups of recruiters who work alike"
+    )
+    candidates: CandidatesSpec = Field(default_factory=CandidatesSpec, description="the candidate population")
+    behaviour: Behaviour = Field(
+        default_factory=SimpleBehaviour, description="how candidates read and respond (model: simple or segmented)"
+    )
+    sweep: SweepSpec | None = Field(None, description="for `inmail-sim sweep`: the factors or points to run")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_behaviour_model(cls, data: Any) -> Any:
+        return normalise(data)
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError(
+                "is used as a folder name: letters, digits, '_', '-' or '.', starting with a letter or digit, "
+                f"at most 80 characters{got_note(name)}"
+            )
+        return name
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        issues = cross_checks(
+            self.rules.resolved(),
+            [AccountView(a.name, a.plan, a.seats) for a in self.accounts],
+            [GroupView(g.account, g.channel, g.count) for g in self.team],
+        )
+        if issues:
+            raise FieldIssues(issues)
+        return self
+
+    def resolved_rules(self) -> Rules:
+        return self.rules.resolved()
+
+    def resolved_dict(self, seed: int | None = None, replications: int | None = None) -> dict[str, Any]:
+        """Every value filled in, rules expanded, plus the package version: rerunning it reproduces the run.
+        `seed` and `replications` record what a run actually used when the command line changed them."""
+        data = self.model_dump(mode="json")
+        if seed is not None:
+            data["seed"] = seed
+        if replications is not None:
+            data["replications"] = replications
+        data["rules"]["resolved"] = self.resolved_rules().model_dump(mode="json")
+        data["version"] = package_version()
+        return data
+
+
+def normalise(data: Any) -> Any:
+    """`behaviour` without `model:` means the simple model (its documented default)."""
+    if isinstance(data, dict):
+        behaviour = data.get("behaviour")
+        if isinstance(behaviour, dict) and "model" not in behaviour:
+            data = {**data, "behaviour": {"model": "simple", **behaviour}}
+    return data
