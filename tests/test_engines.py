@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 import sim
 from sim.config.scenario import Scenario
 from sim.model import ENGINES
-from sim.model.fast import FastLedger, FastOutreach, _segmented_lifecycles, _SpendRegistry, _Uniforms
+from sim.model.fast import FastLedger, FastOutreach
+from sim.model.fast.draws import Uniforms
+from sim.model.fast.storage import SpendRegistry
 from sim.model.reference import InvariantError, Outreach, ReplicationOutput
 from sim.model.segmented import SegmentedSampler
 from sim.output.results import confidence_interval, replication_kpis, replication_tables
@@ -112,7 +114,7 @@ def test_attempt_by_attempt_replay_gives_identical_tables(source: tuple[str, lis
     scenario = sim.load_scenario(*source)
     ref = Outreach(scenario, 0).run()
     model = FastOutreach(scenario, 0)
-    model._vector = False
+    model.vector = False
     out = model.run()
     assert model.days_vector == 0
     expected, got = replication_tables(ref, scenario), replication_tables(out, scenario)
@@ -368,7 +370,7 @@ def test_broken_ledger_fails_loudly_with_seed_to_reproduce() -> None:
 
 def test_block_draws_give_the_same_numbers_as_draws_of_two() -> None:
     one = np.random.default_rng(7)
-    blocks = _Uniforms(np.random.default_rng(7), block=5)
+    blocks = Uniforms(np.random.default_rng(7), block=5)
     for n in (1, 3, 0, 7, 2, 11):
         if n == 1:
             pair = blocks.take2()
@@ -390,7 +392,7 @@ def test_bulk_spends_and_refunds_match_the_rules_ledger(
     start: int, cap: int | None, earlier: int, ops: list[bool]
 ) -> None:
     """Credits spent earlier come back (refunds) interleaved with new spends, under an optional cap."""
-    registry = _SpendRegistry()
+    registry = SpendRegistry()
     reference = CreditLedger(cap=cap)
     fast = FastLedger(cap, None, registry)
     reference.grant(0.0, start + earlier)
@@ -431,8 +433,8 @@ def test_bulk_spends_and_refunds_match_the_rules_ledger(
     assert all(not math.isnan(r.time) for r in fast.rows)
 
 
-def test_segmented_lifecycles_match_the_samplers_own_sample() -> None:
-    """`_segmented_lifecycles` (a day of InMails at once) against `SegmentedSampler.sample`, one at a time:
+def test_segmented_sample_day_matches_the_samplers_own_sample() -> None:
+    """`SegmentedSampler.sample_day` (a day of InMails at once) against `SegmentedSampler.sample`, one at a time:
     reminders (linkedin-current), untranslated and scam-like messages, follow-ups, message lengths."""
     scenario = sim.load_scenario(
         {
@@ -456,12 +458,12 @@ def test_segmented_lifecycles_match_the_samplers_own_sample() -> None:
     t = day + rng.random(n)
     personalised = rng.random(n) < 0.5
     sender = rng.integers(0, 4, n)
-    read_at, when, outcome, follow_up = _segmented_lifecycles(
-        sampler, model._groups, model._group_of[sender], cand, t, personalised, day, model._weekdays[day]
+    read_at, when, outcome, follow_up = sampler.sample_day(
+        [g.group for g in model.groups], model.group_of[sender], cand, t, personalised, model.weekdays[day]
     )
     codes = {"accepted": 1, "declined": 2}
     for i in range(n):
-        message = model.senders[sender[i]].message(float(t[i]), model._weekdays[day], bool(personalised[i]), True)
+        message = model.senders[sender[i]].message(float(t[i]), model.weekdays[day], bool(personalised[i]), True)
         life = sampler.sample(int(cand[i]), message)
         assert (life.read_at, life.responded_at, life.follow_up_at) == (read_at[i], when[i], follow_up[i])
         if life.outcome != "none":

@@ -7,6 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from ..config.scenario import Behaviour, SimpleBehaviour
 from ..rules import Rules
 from .candidates import Population
@@ -68,6 +70,16 @@ class SimpleSampler:
             return Lifecycle(read_at, NO_RESPONSE, math.inf)
         outcome = "accepted" if self.accepts[candidate] else "declined"
         return Lifecycle(read_at, outcome, read_at + float(self.reply_delay[candidate]))
+
+    def sample_day(
+        self, cand: np.ndarray, t: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`sample` over arrays of InMails (same operations, so the same floating-point results): read time,
+        response time (inf: none), outcome code (1 accepted, 2 declined) and follow-up time (inf: none)."""
+        read_at = t + self.read_delay[cand]
+        when = np.where(self.responds_inmail[cand], read_at + self.reply_delay[cand], np.inf)
+        outcome = np.where(self.accepts[cand], 1, 2)
+        return read_at, when, outcome, np.full(len(t), np.inf)
 
 
 def make_sampler(spec: Behaviour, rules: Rules, population: Population, streams: Streams) -> Sampler:

@@ -4,194 +4,42 @@ scheduled events of every message's lifecycle (read, response, refund check)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import simpy
-from simpy.events import URGENT
 
 from ..config.scenario import Scenario
-from ..rules import Account, BlockReason, Calendar, Cost, PolicyState
+from ..rules import Calendar, Cost
 from ..rules.ledger import CreditLedger, Movement
 from .behaviour import NO_RESPONSE, Lifecycle, Sampler, make_sampler
 from .candidates import Population
+from .events import urgent
 from .recruiter import Recruiter
+from .staffing import build_accounts, staff
 from .streams import Streams
+from .types import (
+    BLOCK_REASONS,
+    MOVES,
+    NO_CANDIDATES,
+    POLICY_CODES,
+    InvariantError,
+    MessageCounts,
+    MessageLog,
+    ReplicationOutput,
+    check_tables_mode,
+    raise_broken_invariants,
+)
 
-NO_CANDIDATES = "no_candidates"
-BLOCK_REASONS: tuple[str, ...] = (*(r.value for r in BlockReason), NO_CANDIDATES)
-POLICY_CODES: dict[PolicyState, int] = {s: i for i, s in enumerate(PolicyState)}
-MOVES: tuple[Movement, ...] = tuple(Movement)
-TABLE_MODES = ("full", "summary")
-"""What an engine keeps of a replication: `full`, every message and credit movement (the per-InMail and
-credits tables); `summary`, running counters only (the KPIs and the daily tables), so that memory does not
-grow with the number of messages."""
-
-
-class InvariantError(RuntimeError):
-    """A rule the simulation must never break was broken: a bug, reported with how to reproduce it."""
-
-
-def raise_broken_invariants(model: Any, paid: int, problems: list[str]) -> None:
-    """Check what every engine must keep at the end of a replication (credits conserved, batches adding up to
-    the balance, no seat over a limit, one credit per paid InMail) and raise InvariantError naming the
-    scenario, seed and replication that reproduce a breach; `problems` are the engine's own findings."""
-    problems = list(problems)
-    for label, account in model.accounts.items():
-        ledger = account.ledger
-        gap = ledger.conservation_gap()
-        if gap or ledger.balance < 0:
-            problems.append(f"account {label}: credits not conserved (gap {gap})")
-        held = sum(b.remaining for b in ledger.batches)
-        if held != ledger.balance:
-            problems.append(f"account {label}: batches hold {held} but the balance is {ledger.balance}")
-        for seat in account.seats.values():
-            lim = seat.limits
-            if lim.daily_limit is not None and lim.max_sent_in_a_day > lim.daily_limit:
-                problems.append(f"seat {seat.id}: {lim.max_sent_in_a_day} InMails in a day")
-            if lim.first_week_limit is not None and lim.sent_first_week > lim.first_week_limit:
-                problems.append(f"seat {seat.id}: {lim.sent_first_week} InMails in its first week")
-    spent = sum(a.ledger.totals[Movement.SPEND] for a in model.accounts.values())
-    if paid != spent:
-        problems.append(f"{paid} paid InMails but {spent} credits spent")
-    if problems:
-        where = f"scenario {model.scenario.name!r}, seed {model.seed}, replication {model.replication}"
-        raise InvariantError(f"invariant broken in {where}: " + "; ".join(problems))
-
-
-@dataclass
-class MessageLog:
-    """One row per message sent, as columns."""
-
-    seat: list[int] = field(default_factory=list)
-    sender: list[int] = field(default_factory=list)
-    candidate: list[int] = field(default_factory=list)
-    channel: list[str] = field(default_factory=list)
-    cost: list[str] = field(default_factory=list)
-    bulk: list[bool] = field(default_factory=list)
-    personalised: list[bool] = field(default_factory=list)
-    sent_at: list[float] = field(default_factory=list)
-    read_at: list[float] = field(default_factory=list)
-    outcome: list[str] = field(default_factory=list)
-    responded_at: list[float] = field(default_factory=list)
-    refunded_at: list[float] = field(default_factory=list)
-    followed_up_at: list[float] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.sent_at)
-
-
-@dataclass
-class MessageCounts:
-    """What the KPIs need of the message log, counted as messages are sent: messages by (cost, outcome)
-    label, and follow-ups sent before the horizon."""
-
-    by_cost_outcome: dict[tuple[str, str], int] = field(default_factory=dict)
-    follow_ups: int = 0
-
-    def add(self, cost: str, outcome: str, n: int = 1) -> None:
-        key = (cost, outcome)
-        total = self.by_cost_outcome.get(key, 0) + n
-        if total:
-            self.by_cost_outcome[key] = total
-        else:
-            self.by_cost_outcome.pop(key, None)
-
-    @classmethod
-    def of_log(cls, log: MessageLog) -> MessageCounts:
-        """The counts of a whole message log."""
-        cost = np.asarray(log.cost, dtype=object)
-        outcome = np.asarray(log.outcome, dtype=object)
-        counts = cls(follow_ups=int(np.isfinite(np.asarray(log.followed_up_at, dtype=float)).sum()))
-        if len(cost):
-            pairs, n = np.unique(np.stack([cost.astype(str), outcome.astype(str)]), axis=1, return_counts=True)
-            for c, o, k in zip(pairs[0].tolist(), pairs[1].tolist(), n.tolist(), strict=True):
-                counts.add(c, o, k)
-        return counts
-
-
-@dataclass
-class ReplicationOutput:
-    """Raw tables of one replication (turned into DataFrames by `sim.results`)."""
-
-    replication: int
-    messages: MessageLog
-    senders: list[Recruiter]
-    accounts: dict[str, Account]
-    sent: np.ndarray  # [sender, day] messages sent on any channel, InMail or not
-    inmails_sent: np.ndarray  # [sender, day] InMails sent (paid or free by the Open Profile rule)
-    responses: np.ndarray  # [sender, day] responses received
-    blocked: dict[str, np.ndarray]  # reason -> [sender, day]
-    policy_state: np.ndarray  # [sender, day] PolicyState code
-    trailing_rate: np.ndarray  # [sender, day] trailing-window response rate at the day's end
-    balance: dict[str, np.ndarray]  # account -> [day] balance at the day's end
-    events: int
-    tables: str = "full"  # TABLE_MODES: with "summary", `messages` is empty and the ledgers keep no rows
-    counts: MessageCounts | None = None  # the log's counts (None: count `messages`)
-    credit_days: dict[str, np.ndarray] | None = None  # account -> [kind (MOVES), day] credits moved; None: rows
-
-
-def _urgent(env: simpy.Environment, delay: float) -> simpy.Event:
-    """An event that fires before every ordinary event due at the same instant (the daily clock)."""
-    event = simpy.Event(env)
-    event._ok = True
-    event._value = None
-    env.schedule(event, URGENT, delay)
-    return event
-
-
-def build_accounts(
-    scenario: Scenario, calendar: Calendar
-) -> tuple[dict[str, Account], dict[str, list[tuple[Account, int, int]]]]:
-    """Accounts by label, and for each account spec name its seats as (account, seat id, activation day).
-
-    Single-member plans give each seat its own account, labelled `name-1`, `name-2`, ...
-    """
-    rules = scenario.resolved_rules()
-    accounts: dict[str, Account] = {}
-    seats: dict[str, list[tuple[Account, int, int]]] = {}
-    next_seat = 0
-    for spec in scenario.accounts:
-        days = spec.seat_activation_days()
-        start = calendar.start + timedelta(days=spec.start_day)
-        ids = list(range(next_seat, next_seat + spec.seats))
-        next_seat += spec.seats
-        if rules.plan(spec.plan).per_seat:
-            account = Account(rules, spec.plan, calendar, ids, days, start)
-            accounts[spec.name] = account
-            seats[spec.name] = [(account, sid, day) for sid, day in zip(ids, days, strict=True)]
-        else:
-            seats[spec.name] = []
-            for i, (sid, day) in enumerate(zip(ids, days, strict=True)):
-                label = spec.name if spec.seats == 1 else f"{spec.name}-{i + 1}"
-                account = Account(rules, spec.plan, calendar, [sid], [day], start)
-                accounts[label] = account
-                seats[spec.name].append((account, sid, day))
-    return accounts, seats
-
-
-def staff(scenario: Scenario, seats_by_spec: dict[str, list[tuple[Account, int, int]]]) -> list[Recruiter]:
-    """One recruiter per team member, in team order; InMail recruiters each on their own seat, taken in order
-    from their group's account (the first account by default); email senders need no seat."""
-    senders: list[Recruiter] = []
-    free = {name: list(seats) for name, seats in seats_by_spec.items()}
-    default = scenario.accounts[0].name
-    for group in scenario.team:
-        for _ in range(group.count):
-            if group.channel == "email":
-                senders.append(Recruiter(len(senders), group, None, None, 0))
-            else:
-                account, seat, day = free[group.account or default].pop(0)
-                senders.append(Recruiter(len(senders), group, account, seat, day))
-    return senders
-
-
-def check_tables_mode(tables: str) -> str:
-    if tables not in TABLE_MODES:
-        raise ValueError(f"tables must be one of {', '.join(TABLE_MODES)} (got {tables!r})")
-    return tables
+__all__ = [  # the shared types were defined here before `types`; kept importable from here for now
+    "BLOCK_REASONS",
+    "MOVES",
+    "InvariantError",
+    "MessageCounts",
+    "MessageLog",
+    "Outreach",
+    "ReplicationOutput",
+]
 
 
 class DailyLedger(CreditLedger):
@@ -251,7 +99,7 @@ class Outreach:
         """At each midnight: close yesterday's figures, expire and grant credits, run the policy check."""
         for day in range(self.horizon):
             if day:
-                yield _urgent(self.env, 1.0)
+                yield urgent(self.env, 1.0)
             self._close_day(day)
             for label, account in self.accounts.items():
                 if day in self._grant_days[label]:

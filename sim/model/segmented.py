@@ -10,9 +10,11 @@ scenarios with the same seed see the same candidates behave the same way (common
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
+from ..config.scenario import TeamGroup
 from ..config.segments import SegmentedBehaviour
 from ..rules import Rules
 from .behaviour import NO_RESPONSE, Lifecycle, Message
@@ -114,3 +116,45 @@ class SegmentedSampler:
             return Lifecycle(read_at, NO_RESPONSE, math.inf, follow_up_at)
         outcome = "accepted" if self.u_outcome[candidate] < self.spec.accept_share else "declined"
         return Lifecycle(read_at, outcome, responded_at, follow_up_at)
+
+    def sample_day(
+        self,
+        groups: Sequence[TeamGroup],
+        group: np.ndarray,
+        cand: np.ndarray,
+        t: np.ndarray,
+        personalised: np.ndarray,
+        weekday: int,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """`sample` over arrays of InMails sent on one day (by recruiters of `groups[group]`), with the same
+        operations in the same order (so the same floating-point results): read time, response time (inf: none),
+        outcome code (1 accepted, 2 declined) and follow-up time (inf: none)."""
+        wait = np.minimum(self.login_wait[cand], self.notice_wait[cand])
+        if self.reminder_after is not None:
+            ra = self.reminder_after
+            wait = np.where(wait > ra, np.minimum(wait, ra + self.reminder_wait[cand]), wait)
+        read_at = t + wait
+        m = self.mult
+        p = self.base[cand] * self.fit_mult[cand]
+        lengths = np.asarray([m.length(g.message_length) * m.weekday(weekday) for g in groups])
+        p = p * lengths[group]
+        p = np.where(personalised, p * m.personalised, p)
+        translated = np.asarray([g.translated for g in groups])[group]
+        p = np.where(~translated & ~self.reads_english[cand], p * m.untranslated, p)
+        scam = np.asarray([g.looks_like_scam for g in groups])[group]
+        p = np.where(scam, p * m.scam_like, p)
+        p = np.minimum(p, self.spec.cap)
+        when = np.where(self.u_response[cand] < p, read_at + self.reply_delay[cand], np.inf)
+        after = np.asarray([np.nan if g.follow_up_after_days is None else g.follow_up_after_days
+                            for g in groups])[group]  # fmt: skip
+        follow_up = np.full(len(t), np.inf)
+        has = ~np.isnan(after)
+        if has.any():
+            at = t + after
+            due = has & (when > at)
+            follow_up = np.where(due, at, np.inf)
+            answers = due & (self.u_follow_up[cand] < p * m.follow_up)
+            seen = np.maximum(read_at, follow_up)
+            when = np.where(answers, np.minimum(when, seen + self.follow_up_delay[cand]), when)
+        outcome = np.where(self.u_outcome[cand] < self.spec.accept_share, 1, 2)
+        return read_at, when, outcome, follow_up

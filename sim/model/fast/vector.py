@@ -1,0 +1,304 @@
+"""The fast engine's whole-day path: a day's attempts with numpy at once. When no rule can refuse a send
+that day every attempt is sent; otherwise one pass over the attempts in order (`in_order.decide`) says which
+are sent and why not. Lifecycles, counters and credit movements are then computed for all sends at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ...rules import PolicyState, RefundRule
+from ..behaviour import SimpleSampler
+from ..segmented import SegmentedSampler
+from ..types import COSTS, POLICY_CODES, InvariantError
+from .in_order import REASONS, Pass, decide
+from .ordering import KEY_CHECK, KEY_RESPONSE, Plan, due_refunds, split_by_day
+
+if TYPE_CHECKING:
+    from .engine import FastOutreach
+
+CREDIT, OPEN, CONN, NONE = (COSTS.index(c) for c in ("credit", "open_profile", "connection", "none"))
+RESTRICTED = POLICY_CODES[PolicyState.RESTRICTED]
+
+
+@dataclass
+class Sends:
+    """The attempts of a day that were sent, in processing order."""
+
+    t: np.ndarray
+    sender: np.ndarray
+    key: np.ndarray
+    seat: np.ndarray
+    account: np.ndarray
+    attempt: np.ndarray  # global attempt index (for tie-break keys)
+    bulk: np.ndarray
+    personalised: np.ndarray
+    conn: np.ndarray  # to a 1st-degree connection (no credit, not an InMail)
+    opened: np.ndarray  # free by the Open Profile rule
+    cand: np.ndarray
+    drawn: int  # attempts that drew from the sending stream
+
+    @property
+    def credit(self) -> np.ndarray:
+        """Which sends cost a credit."""
+        paid: np.ndarray = ~self.conn & ~self.opened
+        return paid
+
+
+def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
+    """The day with numpy when it can be done exactly: False, having changed nothing, when not (a batch
+    expires today)."""
+    end = float(day + 1)
+    if not all(ledger.quiet_until(end) for ledger in engine.ledgers):
+        return False
+    t_all, s_all, key_all, base = plan
+    n_all = len(t_all)
+    rules = engine.rules
+    pop = engine.population
+    seat_all = engine.seat_of[s_all]
+    acct_all = engine.seat_account[seat_all]
+    window = pop.order[engine.taken : engine.taken + min(n_all, pop.size - engine.taken)]
+    no = np.zeros(len(window), dtype=bool)
+    conn_window = pop.degree[window] == 1 if rules.first_degree_free else no
+    open_window = pop.open_profile[window] & ~conn_window if rules.open_profile_free else no
+    u = engine.sending.peek(2 * n_all)
+    bulk_all = u[0::2] < engine.bulk_share[s_all]
+    personalised_all = u[1::2] < engine.pers_share[s_all]
+    month = engine.calendar.month_start(day)
+    old = due_refunds(engine, day, pop=False)
+    loop = None
+    if not nothing_refuses(engine, day, seat_all, acct_all, conn_window, open_window, month):
+        loop = decide(engine, day, plan, seat_all, acct_all, bulk_all, personalised_all, conn_window, open_window, old)
+        engine.days_in_order += 1
+    if loop is None:
+        sends = Sends(t_all, s_all, key_all, seat_all, acct_all, base + np.arange(n_all, dtype=np.int64), bulk_all,
+                      personalised_all, conn_window, open_window, window, n_all)  # fmt: skip
+    else:
+        ok = loop.ok
+        n = int(ok.sum())
+        sends = Sends(t_all[ok], s_all[ok], key_all[ok], seat_all[ok], acct_all[ok], base + np.flatnonzero(ok),
+                      bulk_all[ok], personalised_all[ok], conn_window[:n], loop.cost == OPEN, window[:n],
+                      loop.drawn)  # fmt: skip
+        for code, reason in enumerate(REASONS, start=1):
+            refused = loop.reason == code
+            if refused.any():
+                engine.blocked[reason][:, day] += np.bincount(s_all[refused], minlength=len(engine.senders))
+    _send(engine, day, sends, loop, month, old)
+    return True
+
+
+def _send(
+    engine: FastOutreach, day: int, sends: Sends, loop: Pass | None, month: int, old: tuple[np.ndarray, ...]
+) -> None:
+    """Commit a day's sends: nothing below can refuse them any more."""
+    n = len(sends.t)
+    t, seat, account = sends.t, sends.seat, sends.account
+    credit = sends.credit
+    horizon = float(engine.horizon)
+    read_at, when, outcome, follow_up = lifecycles(engine, sends, day)
+    te_read = t + (read_at - t)
+    logged_read = np.where((read_at < horizon) & (te_read < horizon), read_at, np.nan)
+    with np.errstate(invalid="ignore"):
+        te_resp = t + (when - t)
+    answered = (when < horizon) & (te_resp < horizon)
+    counts = engine.counts_code[outcome] & answered
+    msg = engine.n_msgs + np.arange(n, dtype=np.int64)
+    if engine.refund_rule is RefundRule.NO_RESPONSE:
+        check = t + engine.refund_window
+        te_check = t + (check - t)
+        refund = credit & (check < horizon) & (te_check < horizon)
+        refund &= ~(counts & (te_resp <= te_check))
+        r_time = te_check[refund]
+        r_key = 4 * sends.attempt[refund] + KEY_CHECK
+    else:
+        refund = credit & counts & (te_resp - t <= engine.refund_window)
+        r_time = te_resp[refund]
+        r_key = 4 * sends.attempt[refund] + KEY_RESPONSE
+    refunded_at = np.full(n, np.nan)
+    refunded_at[refund] = r_time
+    new_items = (r_time, r_key, msg[refund], seat[refund], account[refund])
+
+    engine.sending.consume(2 * sends.drawn)
+    pop = engine.population
+    pop.contacted[sends.cand] = True
+    engine.taken += n
+    pop._cursor["inmail"] = engine.taken
+    engine.log.write(
+        {
+            "seat": seat,
+            "sender": sends.sender,
+            "candidate": sends.cand,
+            "channel": 0,
+            "cost": np.where(sends.conn, CONN, np.where(sends.opened, OPEN, CREDIT)),
+            "bulk": sends.bulk,
+            "personalised": sends.personalised,
+            "sent_at": t,
+            "read_at": logged_read,
+            "outcome": np.where(answered, outcome, 0),
+            "responded_at": np.where(answered, te_resp, np.nan),
+            "refunded_at": refunded_at,
+            "followed_up_at": np.where(follow_up < horizon, follow_up, np.nan),
+        },
+    )
+    engine.n_msgs += n
+    _count(engine, day, sends, answered, counts, te_resp, loop, month)
+    due_today = r_time < float(day + 1)
+    later = ~due_today
+    split_by_day(r_time[later].astype(np.int64), tuple(c[later] for c in new_items), engine.refunds)
+    engine.refunds.pop(day, None)
+    if loop is not None:
+        if loop.same_day != int(due_today.sum()):
+            raise InvariantError(f"day {day}: the pass in order and the batch disagree on same-day refunds")
+        _apply_pass(engine, day, loop, month)
+        return
+    today = tuple(c[due_today] for c in new_items)
+    _move_credits(engine, sends, msg, old, today)
+
+
+def _count(
+    engine: FastOutreach,
+    day: int,
+    sends: Sends,
+    answered: np.ndarray,
+    counts: np.ndarray,
+    te_resp: np.ndarray,
+    loop: Pass | None,
+    month: int,
+) -> None:
+    """The day's counters: sends, InMails and responses by sender; the policy's sends and responses; each
+    seat's limits and credit counters; each account's InMail counts."""
+    s, seat, account = sends.sender, sends.seat, sends.account
+    inmail = ~sends.conn
+    n_senders = len(engine.senders)
+    engine.sent[:, day] += np.bincount(s, minlength=n_senders)
+    engine.inmails_sent[:, day] += np.bincount(s[inmail], minlength=n_senders)
+    if answered.any():
+        np.add.at(engine.responses, (s[answered], te_resp[answered].astype(np.int64)), 1)
+    policy_resp = counts & inmail
+    if policy_resp.any():
+        split_by_day(
+            te_resp[policy_resp].astype(np.int64),
+            (seat[policy_resp], sends.t[policy_resp].astype(np.int64)),
+            engine.policy_responses,
+        )
+    n_seats = len(engine.seat_objs)
+    c_inmail = np.bincount(seat[inmail], minlength=n_seats)
+    c_open = np.bincount(seat[sends.opened], minlength=n_seats)
+    c_credit = c_inmail - c_open
+    engine.pol_sent[:, day] += c_inmail
+    for sid in np.flatnonzero(c_inmail).tolist():
+        seat_obj = engine.seat_objs[sid]
+        assert seat_obj is not None
+        c = int(c_inmail[sid])
+        lim = seat_obj.limits
+        if lim.day != day:
+            lim.day, lim.sent_today = day, 0
+        lim.sent_today += c
+        if lim.sent_today > lim.max_sent_in_a_day:
+            lim.max_sent_in_a_day = lim.sent_today
+        if lim.in_first_week(day):
+            lim.sent_first_week += c
+        if c_credit[sid]:
+            seat_obj.credits_this_period += int(c_credit[sid])
+        if loop is None and c_open[sid]:
+            if seat_obj.open_profile_month != month:
+                seat_obj.open_profile_month, seat_obj.open_profile_used = month, 0
+            seat_obj.open_profile_used += int(c_open[sid])
+    n_accounts = len(engine.ledgers)
+    free = np.bincount(account[sends.conn | sends.opened], minlength=n_accounts)
+    sent_inmails = np.bincount(account[inmail], minlength=n_accounts)
+    for i, acc in enumerate(engine.account_list):
+        acc.free_sent += int(free[i])
+        acc.inmails_sent += int(sent_inmails[i])
+
+
+def _apply_pass(engine: FastOutreach, day: int, loop: Pass, month: int) -> None:
+    """What the pass in order decided of seats and credits: Open Profile and one-to-one counts, movements."""
+    for sid, used in loop.open_used.items():
+        seat_obj = engine.seat_objs[sid]
+        assert seat_obj is not None
+        seat_obj.open_profile_month, seat_obj.open_profile_used = month, used
+    for sid, count in loop.one_to_one.items():
+        policy = engine.policies[sid]
+        policy._one_to_one_day, policy._one_to_one_today = day, count
+    for i, ledger in enumerate(engine.ledgers):
+        ledger.apply_pass(loop.ledgers[i])
+
+
+def _move_credits(
+    engine: FastOutreach, sends: Sends, msg: np.ndarray, old: tuple[np.ndarray, ...], today: tuple[np.ndarray, ...]
+) -> None:
+    """Today's spends, the credits due back today from earlier days (`old`) and from today's sends (`today`),
+    applied to each ledger in (time, key) order."""
+    credit = sends.credit
+    n_spend = int(credit.sum())
+    rt = np.concatenate((sends.t[credit], old[0], today[0]))
+    if not len(rt):
+        return
+    rk = np.concatenate((sends.key[credit], old[1], today[1]))
+    rmsg = np.concatenate((msg[credit], old[2], today[2]))
+    rseat = np.concatenate((sends.seat[credit], old[3], today[3]))
+    is_refund = np.ones(len(rt), dtype=bool)
+    is_refund[:n_spend] = False
+    order = np.lexsort((rk, rt))
+    if len(engine.ledgers) == 1:
+        engine.ledgers[0].bulk(rt[order], is_refund[order], rseat[order], rmsg[order])
+        return
+    racct = np.concatenate((sends.account[credit], old[4], today[4]))[order]
+    for i, ledger in enumerate(engine.ledgers):
+        mine = order[racct == i]
+        ledger.bulk(rt[mine], is_refund[mine], rseat[mine], rmsg[mine])
+
+
+def lifecycles(engine: FastOutreach, sends: Sends, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What the sampler says of each InMail sent, a whole day at once and to the last bit (its `sample_day`)."""
+    sampler = engine.sampler
+    if isinstance(sampler, SimpleSampler):
+        return sampler.sample_day(sends.cand, sends.t)
+    assert isinstance(sampler, SegmentedSampler)
+    groups = [g.group for g in engine.groups]
+    return sampler.sample_day(groups, engine.group_of[sends.sender], sends.cand, sends.t, sends.personalised,
+                              engine.weekdays[day])  # fmt: skip
+
+
+def nothing_refuses(
+    engine: FastOutreach,
+    day: int,
+    seat: np.ndarray,
+    account: np.ndarray,
+    conn_window: np.ndarray,
+    open_window: np.ndarray,
+    month: int,
+) -> bool:
+    """True when every attempt of the day will be sent: a candidate for each, no restricted seat, no
+    limit reached, and credits enough for every attempt (refunds only add)."""
+    n = len(seat)
+    if len(conn_window) < n:
+        return False
+    if n and (engine.pstate[seat] == RESTRICTED).any():
+        return False
+    rules = engine.rules
+    n_seats = len(engine.seat_objs)
+    attempts = np.bincount(seat, minlength=n_seats)
+    if rules.daily_limit is not None and n and attempts.max() > rules.daily_limit:
+        return False
+    free_open = np.bincount(seat[open_window], minlength=n_seats) if open_window.any() else None
+    for sid in np.flatnonzero(attempts).tolist():
+        seat_obj = engine.seat_objs[sid]
+        assert seat_obj is not None
+        lim = seat_obj.limits
+        week = lim.first_week_limit
+        if week is not None and lim.in_first_week(day) and lim.sent_first_week + attempts[sid] > week:
+            return False
+        allowance = rules.open_profile_monthly_allowance
+        if free_open is not None and allowance is not None and free_open[sid]:
+            used = seat_obj.open_profile_used if seat_obj.open_profile_month == month else 0
+            if used + free_open[sid] > allowance:
+                return False
+        limit = rules.seat_monthly_limit
+        if limit is not None and seat_obj.credits_this_period + attempts[sid] > limit:
+            return False
+    spends = np.bincount(account, minlength=len(engine.ledgers))
+    return all(spends[i] <= ledger.balance for i, ledger in enumerate(engine.ledgers))

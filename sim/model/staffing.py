@@ -1,0 +1,56 @@
+"""Who works where: the scenario's accounts (contracts and single-member plans) with their seats, and one
+recruiter per team member on their seat; both engines build their world with these."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..config.scenario import Scenario
+from ..rules import Account, Calendar
+from .recruiter import Recruiter
+
+
+def build_accounts(
+    scenario: Scenario, calendar: Calendar
+) -> tuple[dict[str, Account], dict[str, list[tuple[Account, int, int]]]]:
+    """Accounts by label, and for each account spec name its seats as (account, seat id, activation day).
+
+    Single-member plans give each seat its own account, labelled `name-1`, `name-2`, ...
+    """
+    rules = scenario.resolved_rules()
+    accounts: dict[str, Account] = {}
+    seats: dict[str, list[tuple[Account, int, int]]] = {}
+    next_seat = 0
+    for spec in scenario.accounts:
+        days = spec.seat_activation_days()
+        start = calendar.start + timedelta(days=spec.start_day)
+        ids = list(range(next_seat, next_seat + spec.seats))
+        next_seat += spec.seats
+        if rules.plan(spec.plan).per_seat:
+            account = Account(rules, spec.plan, calendar, ids, days, start)
+            accounts[spec.name] = account
+            seats[spec.name] = [(account, sid, day) for sid, day in zip(ids, days, strict=True)]
+        else:
+            seats[spec.name] = []
+            for i, (sid, day) in enumerate(zip(ids, days, strict=True)):
+                label = spec.name if spec.seats == 1 else f"{spec.name}-{i + 1}"
+                account = Account(rules, spec.plan, calendar, [sid], [day], start)
+                accounts[label] = account
+                seats[spec.name].append((account, sid, day))
+    return accounts, seats
+
+
+def staff(scenario: Scenario, seats_by_spec: dict[str, list[tuple[Account, int, int]]]) -> list[Recruiter]:
+    """One recruiter per team member, in team order; InMail recruiters each on their own seat, taken in order
+    from their group's account (the first account by default); email senders need no seat."""
+    senders: list[Recruiter] = []
+    free = {name: list(seats) for name, seats in seats_by_spec.items()}
+    default = scenario.accounts[0].name
+    for group in scenario.team:
+        for _ in range(group.count):
+            if group.channel == "email":
+                senders.append(Recruiter(len(senders), group, None, None, 0))
+            else:
+                account, seat, day = free[group.account or default].pop(0)
+                senders.append(Recruiter(len(senders), group, account, seat, day))
+    return senders
