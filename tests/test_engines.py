@@ -18,13 +18,14 @@ from hypothesis import strategies as st
 import sim
 from sim.config.scenario import Scenario
 from sim.model import ENGINES
+from sim.model.behaviour import SimpleSampler
 from sim.model.fast import FastLedger, FastOutreach
 from sim.model.fast.draws import Uniforms
 from sim.model.fast.storage import SpendRegistry
 from sim.model.reference import InvariantError, Outreach, ReplicationOutput
 from sim.model.segmented import SegmentedSampler
 from sim.output.results import confidence_interval, replication_kpis, replication_tables
-from sim.rules import CreditLedger
+from sim.rules import CreditLedger, Movement
 
 from .conftest import unlimited
 
@@ -458,7 +459,7 @@ def test_segmented_sample_day_matches_the_samplers_own_sample() -> None:
     t = day + rng.random(n)
     personalised = rng.random(n) < 0.5
     sender = rng.integers(0, 4, n)
-    read_at, when, outcome, follow_up = sampler.sample_day(
+    read_at, when, delay, outcome, follow_up = sampler.sample_day(
         [g.group for g in model.groups], model.group_of[sender], cand, t, personalised, model.weekdays[day]
     )
     codes = {"accepted": 1, "declined": 2}
@@ -466,6 +467,51 @@ def test_segmented_sample_day_matches_the_samplers_own_sample() -> None:
         message = model.senders[sender[i]].message(float(t[i]), model.weekdays[day], bool(personalised[i]), True)
         life = sampler.sample(int(cand[i]), message)
         assert (life.read_at, life.responded_at, life.follow_up_at) == (read_at[i], when[i], follow_up[i])
+        assert life.response_delay == delay[i]
         if life.outcome != "none":
             assert codes[life.outcome] == outcome[i]
     assert np.isfinite(follow_up).any() and np.isfinite(when).any()
+
+
+def test_simple_sample_day_matches_the_samplers_own_sample() -> None:
+    """`SimpleSampler.sample_day` against `SimpleSampler.sample`, one InMail at a time: to the last bit."""
+    scenario = sim.load_scenario(_team(2, 5) | {"horizon_days": 20, "candidates": {"population": 4000}})
+    model = FastOutreach(scenario, 0, 5)
+    sampler = model.sampler
+    assert isinstance(sampler, SimpleSampler)
+    rng = np.random.default_rng(4)
+    n = 3000
+    cand = rng.choice(scenario.candidates.population, n, replace=False)
+    t = 9 + rng.random(n)
+    day = sampler.sample_day(cand, t)
+    codes = {"accepted": 1, "declined": 2}
+    for i in range(n):
+        life = sampler.sample(int(cand[i]), model.senders[0].message(float(t[i]), 0, False, True))
+        assert (life.read_at, life.responded_at, life.response_delay) == (
+            day.read_at[i], day.responded_at[i], day.response_delay[i]
+        )
+        if life.outcome != "none":
+            assert codes[life.outcome] == day.outcome[i]
+    assert np.isfinite(day.responded_at).any()
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+def test_seed_inmail_answered_exactly_7_days_later_keeps_its_credit(engine: str) -> None:
+    """Read after 6 days, answered 1 day later: a response exactly at the window's end is within it, so no
+    credit comes back (the engines once compared (sent + 6) + 1 with sent + 7 and refunded some)."""
+    data = _team(3, 40) | {
+        "engine": engine,
+        "horizon_days": 30,
+        "candidates": {"population": 5000, "connections": {"first": 0, "second": 1, "third": 0}},
+        "behaviour": {
+            "model": "simple",
+            "response_probability": 1.0,
+            "read_delay": {"dist": "fixed", "days": 6},
+            "reply_delay": {"dist": "fixed", "days": 1},
+        },
+    }
+    out = ENGINES[engine](sim.load_scenario(data), 0, 3).run()
+    checked = np.asarray(out.messages.sent_at) + 7 < 30  # their window ends inside the run
+    assert checked.sum() > 100
+    refunds = sum(a.ledger.totals[Movement.REFUND] for a in out.accounts.values())
+    assert refunds == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -15,6 +15,8 @@ from .candidates import Population
 from .streams import Streams
 
 NO_RESPONSE = "none"
+OUTCOMES = (NO_RESPONSE, "accepted", "declined")
+"""Outcome codes of the batch forms: 0 none, 1 accepted, 2 declined."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +36,24 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Lifecycle:
-    """What will happen to one message: read time, outcome and response time (inf when never)."""
+    """What will happen to one message: read time, outcome and response time (inf when never), and the
+    response's delay from sending (the refund rule judges the delay: `responded_at` is sent_at + delay)."""
 
     read_at: float
     outcome: str
     responded_at: float
     follow_up_at: float = math.inf  # when a follow-up was sent (inf: none)
+    response_delay: float = math.inf
+
+
+class DayLifecycles(NamedTuple):
+    """The lifecycles of many messages at once (a batch form of `Lifecycle`): outcome codes index `OUTCOMES`."""
+
+    read_at: np.ndarray
+    responded_at: np.ndarray  # inf: no response
+    response_delay: np.ndarray  # inf: no response
+    outcome: np.ndarray
+    follow_up_at: np.ndarray  # inf: no follow-up
 
 
 class Sampler(Protocol):
@@ -64,22 +78,21 @@ class SimpleSampler:
         self.accepts = streams["outcome"].random(n) < self.accept_share
 
     def sample(self, candidate: int, message: Message) -> Lifecycle:
-        read_at = message.sent_at + float(self.read_delay[candidate])
+        t = message.sent_at
+        wait = float(self.read_delay[candidate])
         responds = self.responds_inmail if message.channel == "inmail" else self.responds_email
         if not responds[candidate]:
-            return Lifecycle(read_at, NO_RESPONSE, math.inf)
+            return Lifecycle(t + wait, NO_RESPONSE, math.inf)
         outcome = "accepted" if self.accepts[candidate] else "declined"
-        return Lifecycle(read_at, outcome, read_at + float(self.reply_delay[candidate]))
+        delay = wait + float(self.reply_delay[candidate])
+        return Lifecycle(t + wait, outcome, t + delay, response_delay=delay)
 
-    def sample_day(
-        self, cand: np.ndarray, t: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """`sample` over arrays of InMails (same operations, so the same floating-point results): read time,
-        response time (inf: none), outcome code (1 accepted, 2 declined) and follow-up time (inf: none)."""
-        read_at = t + self.read_delay[cand]
-        when = np.where(self.responds_inmail[cand], read_at + self.reply_delay[cand], np.inf)
+    def sample_day(self, cand: np.ndarray, t: np.ndarray) -> DayLifecycles:
+        """`sample` over arrays of InMails, with the same operations (so the same floating-point results)."""
+        wait = self.read_delay[cand]
+        delay = np.where(self.responds_inmail[cand], wait + self.reply_delay[cand], np.inf)
         outcome = np.where(self.accepts[cand], 1, 2)
-        return read_at, when, outcome, np.full(len(t), np.inf)
+        return DayLifecycles(t + wait, t + delay, delay, outcome, np.full(len(t), np.inf))
 
 
 def make_sampler(spec: Behaviour, rules: Rules, population: Population, streams: Streams) -> Sampler:

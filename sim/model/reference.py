@@ -1,5 +1,6 @@
 """One replication of a scenario as a SimPy model: accounts and seats, recruiters, candidates, and the
-scheduled events of every message's lifecycle (read, response, refund check)."""
+scheduled events of every message's lifecycle (read, response, and the credit coming back when the refund
+rule says so)."""
 
 from __future__ import annotations
 
@@ -184,19 +185,16 @@ class Outreach:
         log = self.log
         if self._keep:
             self._at(life.read_at, lambda _e: log.read_at.__setitem__(msg_id, life.read_at))
-        outcome = [NO_RESPONSE]  # the message's outcome so far, shared by its response and refund check
         if life.outcome != NO_RESPONSE:
-            self._at(life.responded_at, lambda _e: self._respond(r, msg_id, sent_at, cost, life, outcome))
+            self._at(life.responded_at, lambda _e: self._respond(r, msg_id, sent_at, cost, life))
         if cost == Cost.CREDIT.value and r.account is not None:
-            check = r.account.refund_check_at(sent_at)
-            if check is not None:
-                self._at(check, lambda _e: self._refund_check(r, msg_id, outcome[0]))
+            counted = life.outcome != NO_RESPONSE and r.account.counts_as_response(life.outcome)
+            back = r.account.credit_back(sent_at, life.response_delay if counted else None)
+            if back is not None:
+                self._at(back, lambda _e: self._refund(r, msg_id))
 
-    def _respond(
-        self, r: Recruiter, msg_id: int, sent_at: float, cost: str, life: Lifecycle, outcome: list[str]
-    ) -> None:
+    def _respond(self, r: Recruiter, msg_id: int, sent_at: float, cost: str, life: Lifecycle) -> None:
         t = self.env.now
-        outcome[0] = life.outcome
         self.counts.add(cost, NO_RESPONSE, -1)
         self.counts.add(cost, life.outcome)
         if self._keep:
@@ -205,14 +203,14 @@ class Outreach:
         self.responses[r.sender, int(t)] += 1
         if r.account is None or r.seat is None or cost == Cost.CONNECTION.value:
             return
-        refunded = r.account.response(t, r.seat, msg_id, sent_at, life.outcome, paid=cost == Cost.CREDIT.value)
-        if refunded and self._keep:
-            self.log.refunded_at[msg_id] = t
+        if r.account.counts_as_response(life.outcome):
+            r.account.response(r.seat, sent_at)
 
-    def _refund_check(self, r: Recruiter, msg_id: int, outcome: str) -> None:
+    def _refund(self, r: Recruiter, msg_id: int) -> None:
+        """The credit of message `msg_id` comes back, as the refund rule decided when it was sent."""
         assert r.account is not None
-        responded = outcome != NO_RESPONSE and r.account.counts_as_response(outcome)
-        if r.account.refund_check(self.env.now, msg_id, responded) and self._keep:
+        r.account.refund(self.env.now, msg_id)
+        if self._keep:
             self.log.refunded_at[msg_id] = self.env.now
 
     # -- running --------------------------------------------------------------------------------------

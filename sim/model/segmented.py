@@ -17,7 +17,7 @@ import numpy as np
 from ..config.scenario import TeamGroup
 from ..config.segments import SegmentedBehaviour
 from ..rules import Rules
-from .behaviour import NO_RESPONSE, Lifecycle, Message
+from .behaviour import NO_RESPONSE, DayLifecycles, Lifecycle, Message
 from .candidates import Population
 from .streams import Streams
 
@@ -101,21 +101,21 @@ class SegmentedSampler:
 
     def sample(self, candidate: int, message: Message) -> Lifecycle:
         t = message.sent_at
-        read_at = t + self.read_delay(candidate)
+        wait = self.read_delay(candidate)
         p = self.probability(candidate, message)
-        responded_at = math.inf
+        delay = math.inf  # from sending to the response
         if self.u_response[candidate] < p:
-            responded_at = read_at + float(self.reply_delay[candidate])
+            delay = wait + float(self.reply_delay[candidate])
         follow_up_at = math.inf
-        if message.follow_up_after is not None and responded_at > t + message.follow_up_after:
-            follow_up_at = t + message.follow_up_after
+        after = message.follow_up_after
+        if after is not None and delay > after:
+            follow_up_at = t + after
             if self.u_follow_up[candidate] < p * self.mult.follow_up:
-                seen = max(read_at, follow_up_at)
-                responded_at = min(responded_at, seen + float(self.follow_up_delay[candidate]))
-        if math.isinf(responded_at):
-            return Lifecycle(read_at, NO_RESPONSE, math.inf, follow_up_at)
+                delay = min(delay, max(wait, after) + float(self.follow_up_delay[candidate]))
+        if math.isinf(delay):
+            return Lifecycle(t + wait, NO_RESPONSE, math.inf, follow_up_at)
         outcome = "accepted" if self.u_outcome[candidate] < self.spec.accept_share else "declined"
-        return Lifecycle(read_at, outcome, responded_at, follow_up_at)
+        return Lifecycle(t + wait, outcome, t + delay, follow_up_at, delay)
 
     def sample_day(
         self,
@@ -125,15 +125,13 @@ class SegmentedSampler:
         t: np.ndarray,
         personalised: np.ndarray,
         weekday: int,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ) -> DayLifecycles:
         """`sample` over arrays of InMails sent on one day (by recruiters of `groups[group]`), with the same
-        operations in the same order (so the same floating-point results): read time, response time (inf: none),
-        outcome code (1 accepted, 2 declined) and follow-up time (inf: none)."""
+        operations in the same order (so the same floating-point results)."""
         wait = np.minimum(self.login_wait[cand], self.notice_wait[cand])
         if self.reminder_after is not None:
             ra = self.reminder_after
             wait = np.where(wait > ra, np.minimum(wait, ra + self.reminder_wait[cand]), wait)
-        read_at = t + wait
         m = self.mult
         p = self.base[cand] * self.fit_mult[cand]
         lengths = np.asarray([m.length(g.message_length) * m.weekday(weekday) for g in groups])
@@ -144,17 +142,16 @@ class SegmentedSampler:
         scam = np.asarray([g.looks_like_scam for g in groups])[group]
         p = np.where(scam, p * m.scam_like, p)
         p = np.minimum(p, self.spec.cap)
-        when = np.where(self.u_response[cand] < p, read_at + self.reply_delay[cand], np.inf)
+        delay = np.where(self.u_response[cand] < p, wait + self.reply_delay[cand], np.inf)
         after = np.asarray([np.nan if g.follow_up_after_days is None else g.follow_up_after_days
                             for g in groups])[group]  # fmt: skip
         follow_up = np.full(len(t), np.inf)
         has = ~np.isnan(after)
         if has.any():
-            at = t + after
-            due = has & (when > at)
-            follow_up = np.where(due, at, np.inf)
+            due = has & (delay > after)
+            follow_up = np.where(due, t + after, np.inf)
             answers = due & (self.u_follow_up[cand] < p * m.follow_up)
-            seen = np.maximum(read_at, follow_up)
-            when = np.where(answers, np.minimum(when, seen + self.follow_up_delay[cand]), when)
+            again = np.maximum(wait, after) + self.follow_up_delay[cand]
+            delay = np.where(answers, np.minimum(delay, again), delay)
         outcome = np.where(self.u_outcome[cand] < self.spec.accept_share, 1, 2)
-        return read_at, when, outcome, follow_up
+        return DayLifecycles(t + wait, t + delay, delay, outcome, follow_up)

@@ -11,7 +11,8 @@ from .calendar import Calendar
 from .ledger import CreditLedger
 from .limits import SeatLimits
 from .policy import PolicyState, ResponseRatePolicy
-from .presets import GrantDay, RefundRule, Rules
+from .presets import GrantDay, Rules
+from .refund import credit_back
 
 
 class BlockReason(StrEnum):
@@ -151,30 +152,19 @@ class Account:
         allowance = self.rules.open_profile_monthly_allowance
         return allowance is None or seat.open_profile_used < allowance
 
-    def refund_check_at(self, sent_at: float) -> float | None:
-        """When the refund rule must look at an InMail sent at `sent_at` (only the no-response rule needs to)."""
-        if self.rules.refund_rule is RefundRule.NO_RESPONSE:
-            return sent_at + self.rules.refund_window_days
-        return None
+    def credit_back(self, sent_at: float, response_delay: float | None) -> float | None:
+        """When the credit of a paid InMail sent at `sent_at` comes back, given the delay of its first counting
+        response (None: none); None when it never does (the refund rule, `refund.credit_back`)."""
+        return credit_back(self.rules, sent_at, response_delay)
 
-    def refund_check(self, t: float, inmail: int, responded: bool) -> bool:
-        """The no-response rule's look at `inmail`: refund when it had no response; True when refunded."""
-        if self.rules.refund_rule is not RefundRule.NO_RESPONSE or responded:
-            return False
-        self.ledger.refund(t, inmail)
-        return True
+    def refund(self, t: float, inmail: int) -> int:
+        """Give `inmail`'s credit back to the pool at `t` (subject to the cap); the credits the cap kept (0 or 1).
+        A refund the ledger refuses (never spent, already refunded) raises LedgerError and changes nothing."""
+        return self.ledger.refund(t, inmail)
 
-    def response(self, t: float, seat_id: int, inmail: int, sent_at: float, outcome: str, paid: bool) -> bool:
-        """A response to an InMail: counted by the seat's policy and, under the response rule, a credit back
-        when it came within the window. True when a credit went back."""
-        if not self.rules.counts_as_response(outcome):
-            return False
-        rules = self.rules
-        refund = paid and rules.refund_rule is RefundRule.RESPONSE and t - sent_at <= rules.refund_window_days
-        if refund:
-            self.ledger.refund(t, inmail)  # first: a refused refund (LedgerError) leaves the seat's counts alone
+    def response(self, seat_id: int, sent_at: float) -> None:
+        """A counting response arrived to an InMail `seat_id` sent at `sent_at`: the seat's response rate sees it."""
         self.seats[seat_id].policy.record_response(self.calendar.day(sent_at))
-        return refund
 
     def counts_as_response(self, outcome: str) -> bool:
         return self.rules.counts_as_response(outcome)

@@ -387,7 +387,7 @@ def test_current_open_profile_counts_in_response_rate() -> None:
     acc = make_account(CURRENT, "premium_career")
     assert acc.try_send(0.5, 1, 1, open_profile=True).cost is Cost.OPEN_PROFILE
     assert acc.seats[1].policy.window_counts(1) == (1, 0)
-    acc.response(2.0, 1, 1, 0.5, "accepted", paid=False)
+    acc.response(1, 0.5)
     assert acc.seats[1].policy.window_counts(1) == (1, 1)
 
 
@@ -399,8 +399,8 @@ def test_seed_refund_when_no_response_within_7_days() -> None:
     acc.grant(0)
     assert acc.try_send(1.5, 1, 1).cost is Cost.CREDIT
     assert acc.ledger.balance == 4
-    assert acc.refund_check_at(1.5) == 8.5
-    assert acc.refund_check(8.5, 1, responded=False)
+    assert acc.credit_back(1.5, None) == 8.5
+    assert acc.refund(8.5, 1) == 1
     assert acc.ledger.balance == 5
     assert acc.ledger.rows[-1] == LedgerRow(8.5, Movement.REFUND, 1, 1, 1)
     assert acc.ledger.was_refunded(1)
@@ -408,12 +408,13 @@ def test_seed_refund_when_no_response_within_7_days() -> None:
 
 def test_seed_no_refund_when_response_within_7_days() -> None:
     acc = make_account(SEED, "premium")
-    acc.grant(0)
-    acc.try_send(1.5, 1, 1)
-    assert not acc.response(4.0, 1, 1, 1.5, "accepted", paid=True)  # a response gives nothing back under seed
-    assert not acc.refund_check(8.5, 1, responded=True)
-    assert acc.ledger.balance == 4
-    assert acc.ledger.totals[Movement.REFUND] == 0
+    assert acc.credit_back(1.5, 2.5) is None
+    assert acc.credit_back(1.5, 7.0) is None  # exactly 7 days later is within the window
+
+
+def test_seed_refund_when_the_response_comes_after_7_days() -> None:
+    acc = make_account(SEED, "premium")
+    assert acc.credit_back(1.5, 7.25) == 8.5
 
 
 def test_seed_decline_counts_as_response() -> None:
@@ -422,20 +423,15 @@ def test_seed_decline_counts_as_response() -> None:
     assert acc.counts_as_response("accepted")
     acc.grant(0)
     acc.try_send(1.5, 1, 1)
-    assert not acc.response(3.0, 1, 1, 1.5, "declined", paid=True)
+    acc.response(1, 1.5)
     assert acc.seats[1].policy.window_counts(2) == (1, 1)
 
 
 def test_seed_quick_reply_is_not_a_response() -> None:
     acc = make_account(SEED, "premium")
     assert not acc.counts_as_response("quick_reply")
-    acc.grant(0)
-    acc.try_send(1.5, 1, 1)
-    assert not acc.response(3.0, 1, 1, 1.5, "quick_reply", paid=True)
-    assert acc.seats[1].policy.window_counts(2) == (1, 0)
-    # so the InMail had no response and its credit comes back at the 7-day check
-    assert acc.refund_check(8.5, 1, responded=acc.counts_as_response("quick_reply"))
-    assert acc.ledger.balance == 5
+    # so an InMail answered only by a quick reply had no counting response: its credit comes back
+    assert acc.credit_back(1.5, None) == 8.5
 
 
 def test_seed_refund_subject_to_cap_and_excess_forfeited() -> None:
@@ -444,20 +440,20 @@ def test_seed_refund_subject_to_cap_and_excess_forfeited() -> None:
         acc.grant(d)  # 15, the cap
     acc.try_send(60.5, 1, 1)  # 14
     acc.grant(61)  # back to 15: 4 forfeited
-    assert acc.refund_check(67.5, 1, responded=False)
+    assert acc.refund(67.5, 1) == 0
     assert acc.ledger.balance == 15
     assert acc.ledger.totals[Movement.REFUND] == 1
     assert acc.ledger.totals[Movement.FORFEIT] == 5
     acc.ledger.check()
 
 
-def test_seed_refund_check_twice_is_an_error() -> None:
+def test_seed_refund_twice_is_an_error() -> None:
     acc = make_account(SEED, "premium")
     acc.grant(0)
     acc.try_send(1.5, 1, 1)
-    acc.refund_check(8.5, 1, responded=False)
+    acc.refund(8.5, 1)
     with pytest.raises(LedgerError, match="already refunded"):
-        acc.refund_check(8.5, 1, responded=False)
+        acc.refund(8.5, 1)
     assert acc.ledger.balance == 5
 
 
@@ -466,17 +462,15 @@ def test_current_credit_back_on_decline_within_90_days() -> None:
     acc.grant(0)
     acc.try_send(1.0, 1, 1)
     assert acc.ledger.balance == 149
-    assert acc.response(91.0, 1, 1, 1.0, "declined", paid=True)  # exactly 90 days later
+    assert acc.credit_back(1.0, 90.0) == 91.0  # exactly 90 days later
+    acc.refund(91.0, 1)
     assert acc.ledger.balance == 150
     assert acc.ledger.rows[-1] == LedgerRow(91.0, Movement.REFUND, 1, 1, 1)
 
 
 def test_current_credit_back_on_accept_within_90_days() -> None:
     acc = make_account(CURRENT, "recruiter")
-    acc.grant(0)
-    acc.try_send(1.0, 1, 1)
-    assert acc.response(2.0, 1, 1, 1.0, "accepted", paid=True)
-    assert acc.ledger.balance == 150
+    assert acc.credit_back(1.0, 1.0) == 2.0
 
 
 def test_current_quick_reply_counts_as_response() -> None:
@@ -484,46 +478,26 @@ def test_current_quick_reply_counts_as_response() -> None:
     assert acc.counts_as_response("quick_reply")
     acc.grant(0)
     acc.try_send(1.0, 1, 1)
-    assert acc.response(2.0, 1, 1, 1.0, "quick_reply", paid=True)
-    assert acc.ledger.balance == 150
+    acc.response(1, 1.0)
     assert acc.seats[1].policy.window_counts(2) == (1, 1)
 
 
 def test_current_no_credit_back_after_90_days() -> None:
     acc = make_account(CURRENT, "recruiter")
-    acc.grant(0)
-    acc.try_send(1.0, 1, 1)
-    assert not acc.response(91.01, 1, 1, 1.0, "accepted", paid=True)
-    assert acc.ledger.balance == 149
-    assert acc.seats[1].policy.window_counts(2) == (1, 1)  # still a response for the rate
+    assert acc.credit_back(1.0, 90.01) is None
 
 
 def test_current_no_credit_back_when_pending() -> None:
     acc = make_account(CURRENT, "recruiter")
-    acc.grant(0)
-    acc.try_send(1.0, 1, 1)
-    assert acc.refund_check_at(1.0) is None  # no clock for the response rule
-    assert not acc.refund_check(91.0, 1, responded=False)
-    assert not acc.response(91.0, 1, 1, 1.0, "none", paid=True)
-    assert acc.ledger.balance == 149
-    assert acc.ledger.totals[Movement.REFUND] == 0
-    assert acc.seats[1].policy.window_counts(2) == (1, 0)
-
-
-def test_current_no_credit_back_for_a_free_inmail() -> None:
-    acc = make_account(CURRENT, "recruiter")
-    acc.grant(0)
-    assert acc.try_send(1.0, 1, 1, open_profile=True).cost is Cost.OPEN_PROFILE
-    assert not acc.response(2.0, 1, 1, 1.0, "accepted", paid=False)
-    assert acc.ledger.balance == 150
-    assert acc.ledger.totals[Movement.REFUND] == 0
+    assert acc.credit_back(1.0, None) is None
 
 
 def test_current_credit_back_returns_as_new_batch_that_expires() -> None:
     acc = make_account(CURRENT, "premium_career")
     acc.grant(0)
     acc.try_send(1.0, 1, 1)
-    assert acc.response(80.0, 1, 1, 1.0, "declined", paid=True)  # a new batch dated day 80
+    assert acc.credit_back(1.0, 79.0) == 80.0
+    assert acc.refund(80.0, 1) == 1  # a new batch dated day 80
     assert acc.ledger.expire_due(90) == 4  # the grant's batch
     assert acc.ledger.balance == 1
     assert acc.ledger.expire_due(169.9) == 0
@@ -535,20 +509,21 @@ def test_current_credit_back_twice_is_an_error() -> None:
     acc = make_account(CURRENT, "recruiter")
     acc.grant(0)
     acc.try_send(1.0, 1, 1)
-    acc.response(2.0, 1, 1, 1.0, "accepted", paid=True)
-    counts = acc.seats[1].policy.window_counts(2)
+    acc.refund(2.0, 1)
+    before = (acc.ledger.balance, dict(acc.ledger.totals))
     with pytest.raises(LedgerError, match="already refunded"):
-        acc.response(3.0, 1, 1, 1.0, "accepted", paid=True)
+        acc.refund(3.0, 1)
+    assert (acc.ledger.balance, dict(acc.ledger.totals)) == before  # the refused call changed nothing
     assert acc.ledger.balance == 150
-    assert acc.seats[1].policy.window_counts(2) == counts  # the refused call changed nothing
 
 
 def test_refund_rule_override_swaps_behaviour() -> None:
     acc = make_account(SEED, "premium", overrides={"refund_rule": "response", "refund_window_days": 90})
     acc.grant(0)
     acc.try_send(1.0, 1, 1)
-    assert acc.refund_check_at(1.0) is None
-    assert acc.response(5.0, 1, 1, 1.0, "accepted", paid=True)
+    assert acc.credit_back(1.0, None) is None  # pending earns nothing under the response rule
+    assert acc.credit_back(1.0, 4.0) == 5.0
+    acc.refund(5.0, 1)
     assert acc.ledger.balance == 5
 
 

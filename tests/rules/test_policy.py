@@ -275,10 +275,10 @@ def test_policy_counts_responses_via_account() -> None:
     for i in range(100):
         assert acc.try_send(i / 1000, 1, ids()).cost is Cost.CREDIT
     for i in range(12):
-        acc.response(5.0, 1, i + 1, i / 1000, "quick_reply", paid=True)
-    acc.response(5.0, 1, 13, 12 / 1000, "none", paid=True)  # not a response
+        assert acc.counts_as_response("quick_reply")
+        acc.response(1, i / 1000)
     assert acc.seats[1].policy.window_counts(6) == (100, 12)
-    acc.response(5.5, 1, 14, 13 / 1000, "declined", paid=True)
+    acc.response(1, 13 / 1000)
     assert acc.start_day(6) == {1: OK}  # 13 of 100
 
 

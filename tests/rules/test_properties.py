@@ -327,17 +327,20 @@ def respond(w: World, idx: int, outcome: str) -> None:
     s = waiting[idx % len(waiting)]
     s.responded_at, s.outcome = w.t, outcome
     acc, rules = w.account, w.rules
-    before = acc.ledger.totals[Movement.REFUND]
-    back = acc.response(w.t, s.seat, s.inmail, s.at, outcome, s.paid)
-    expected = (
-        rules.refund_rule is RefundRule.RESPONSE
-        and s.paid
-        and outcome in rules.response_kinds
-        and w.t - s.at <= rules.refund_window_days
-    )
-    assert back is expected
-    assert acc.ledger.totals[Movement.REFUND] - before == int(expected)
+    counts = acc.counts_as_response(outcome)
+    assert counts is (outcome in rules.response_kinds)
+    if counts:
+        acc.response(s.seat, s.at)
+    if not s.paid:
+        return
+    back = acc.credit_back(s.at, w.t - s.at if counts else None)
+    expected = rules.refund_rule is RefundRule.RESPONSE and counts and w.t - s.at <= rules.refund_window_days
+    if rules.refund_rule is RefundRule.RESPONSE:
+        assert (back is not None) is expected
     if expected:
+        before = acc.ledger.totals[Movement.REFUND]
+        acc.refund(w.t, s.inmail)
+        assert acc.ledger.totals[Movement.REFUND] - before == 1
         event("credit back on response")
         w.refunded.add(s.inmail)
 
@@ -352,17 +355,19 @@ def refund_check(w: World, idx: int) -> None:
     s.checked = True
     responded = s.responded_at is not None and s.outcome in rules.response_kinds and s.responded_at - s.at <= window
     acc = w.account
-    if s.inmail in w.refunded:  # the response rule already gave it back: a second refund must be refused
-        before = snapshot(acc)
-        if rules.refund_rule is RefundRule.NO_RESPONSE and not responded:
-            with pytest.raises(LedgerError):
-                acc.refund_check(w.t, s.inmail, responded)
-            assert snapshot(acc) == before
-        return
-    back = acc.refund_check(w.t, s.inmail, responded)
+    delay = s.responded_at - s.at if responded and s.responded_at is not None else None
+    back = acc.credit_back(s.at, delay)
     expected = rules.refund_rule is RefundRule.NO_RESPONSE and not responded
-    assert back is expected
+    if rules.refund_rule is RefundRule.NO_RESPONSE:
+        assert (back is not None) is expected
+    if s.inmail in w.refunded:  # already given back: a second refund must be refused
+        before = snapshot(acc)
+        with pytest.raises(LedgerError):
+            acc.refund(w.t, s.inmail)
+        assert snapshot(acc) == before
+        return
     if expected:
+        acc.refund(w.t, s.inmail)
         event("refund on no response")
         w.refunded.add(s.inmail)
 
@@ -375,15 +380,7 @@ def double_refund(w: World, idx: int) -> None:
     before = snapshot(acc)
     event("double refund refused")
     with pytest.raises(LedgerError, match="already refunded"):
-        acc.ledger.refund(w.t, inmail)
-    assert snapshot(acc) == before
-    s = next(s for s in w.sent if s.inmail == inmail)
-    if w.rules.refund_rule is RefundRule.NO_RESPONSE:
-        with pytest.raises(LedgerError):
-            acc.refund_check(w.t, inmail, responded=False)
-    elif w.t - s.at <= w.rules.refund_window_days:
-        with pytest.raises(LedgerError):
-            acc.response(w.t, s.seat, inmail, s.at, "accepted", paid=True)
+        acc.refund(w.t, inmail)
     assert snapshot(acc) == before
 
 

@@ -12,12 +12,12 @@ queues, applied in time order the moment the ledger or the policy is next consul
 - A message's lifecycle is sampled when it is sent (the behaviour sampler already does this). Reading and
   responding change nothing the rules look at during the day, so their log entries are written at once
   (when they fall before the horizon, as the reference would have processed them). What the rules do see
-  is queued by due time: credits going back to the pool (refund checks and credit-backs, a heap of arrays
+  is queued by due time: credits going back to the pool (decided by the refund rule when each InMail is sent; a heap of arrays
   bucketed by day) and responses counted by the response-rate rule (applied at the next midnight, the
   first moment the rule looks).
 - Ties are broken exactly as SimPy breaks them in the reference: equal times go in the order the events
   were scheduled. Every attempt gets a global index A (its place in processing order); what it schedules
-  gets the key 4A+1 (response), 4A+2 (refund check) and 4A+3 (the recruiter's next attempt), and items are
+  gets the key 4A+1 (response), 4A+2 (credit back) and 4A+3 (the recruiter's next attempt), and items are
   applied in (time, key) order. The daily clock runs before any item due at exactly midnight. Event times
   are computed with the same floating-point expressions SimPy uses (`now + (when - now)`).
 - A day is computed with numpy over all its attempts at once (candidates, costs, lifecycles of the simple
@@ -179,8 +179,6 @@ class FastOutreach:
         self.registry.reserve(capacity)
         self.credit_days = [np.zeros((len(MOVES), max(h, 1)), dtype=np.int64) for _ in self.ledgers]
         self.counts_code = np.asarray([rules.counts_as_response(o) for o in self.outcomes] + [False] * 64)
-        self.refund_rule = rules.refund_rule
-        self.refund_window = rules.refund_window_days
         emails = any(r.group.channel == "email" for r in self.senders)
         self.vector = type(self.sampler) in (SimpleSampler, SegmentedSampler) and not emails
         self.days_vector = 0

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...rules import PolicyState, RefundRule
+from ...rules import PolicyState, Rules
+from ...rules.refund import credit_back, earliest_credit_back
 from ..behaviour import NO_RESPONSE, SimpleSampler
 from ..types import COSTS, NO_CANDIDATES, POLICY_CODES
 from .ledger import FORFEIT, REFUND, SPEND, LedgerPass
-from .ordering import KEY_CHECK, KEY_RESPONSE, Plan
+from .ordering import KEY_CHECK, Plan
 
 if TYPE_CHECKING:
     from .engine import FastOutreach
@@ -117,7 +118,7 @@ def decide(
     heap: list[tuple[float, int, int, int, int]] = []
     horizon = float(engine.horizon)
     end = float(day + 1)
-    same_day = engine.refund_rule is RefundRule.RESPONSE or engine.refund_window < 1
+    same_day = earliest_credit_back(rules) < 1  # a credit may come back the day it was spent
     simple = isinstance(sampler, SimpleSampler)
     cand = engine.population.order[engine.taken : engine.taken + n_cand]
     if same_day and isinstance(sampler, SimpleSampler):
@@ -212,14 +213,14 @@ def decide(
                 if same_day:
                     if simple:
                         answers = responds[sent] and counted[sent]
-                        when = ti + read_delay[sent] + reply_delay[sent] if answers else math.inf
+                        delay = read_delay[sent] + reply_delay[sent] if answers else None
                     else:
                         r = engine.senders[int(sender[i])]
                         message = r.message(ti, weekday, bool(personalised[i]), bl[i])
                         life = sampler.sample(int(cand[sent]), message)
                         answers = life.outcome != NO_RESPONSE and rules.counts_as_response(life.outcome)
-                        when = life.responded_at
-                    item = same_day_refund(engine, ti, base + i, inmail, sid, a, when, answers, horizon, end)
+                        delay = life.response_delay if answers else None
+                    item = same_day_refund(rules, ti, base + i, inmail, sid, a, delay, horizon, end)
                     if item is not None:
                         heapq.heappush(heap, item)
                         same += 1
@@ -248,29 +249,20 @@ def decide(
     )
 
 def same_day_refund(
-    engine: FastOutreach,
+    rules: Rules,
     t: float,
     attempt: int,
     inmail: int,
     sid: int,
     a: int,
-    when: float,
-    responds: bool,
+    response_delay: float | None,
     horizon: float,
     end: float,
 ) -> tuple[float, int, int, int, int] | None:
-    """The credit that a message sent at `t`, answered (in a way that counts) at `when` when `responds`,
-    gets back before the day ends, if any: as the day's lifecycles computed with numpy say."""
-    te = t + (when - t)
-    answered = responds and when < horizon and te < horizon
-    if engine.refund_rule is RefundRule.RESPONSE:
-        if answered and te - t <= engine.refund_window and te < end:
-            return (te, 4 * attempt + KEY_RESPONSE, inmail, sid, a)
+    """The credit that a message sent at `t` (its first counting response after `response_delay`, None: none)
+    gets back before the day ends, if any (the refund rule, `credit_back`), at the time its event would fire."""
+    back = credit_back(rules, t, response_delay)
+    if back is None or back >= horizon:
         return None
-    check = t + engine.refund_window
-    te_check = t + (check - t)
-    if check < horizon and te_check < horizon and te_check < end and not (answered and te <= te_check):
-        return (te_check, 4 * attempt + KEY_CHECK, inmail, sid, a)
-    return None
-
-# -- any day, one attempt at a time -------------------------------------------------------------------
+    te = t + (back - t)
+    return (te, 4 * attempt + KEY_CHECK, inmail, sid, a) if te < horizon and te < end else None

@@ -2,7 +2,7 @@
 the keys that break ties as SimPy does (equal times in the order events were scheduled).
 
 Every attempt gets a global index A (its place in processing order); what it schedules gets the key
-4A+1 (response), 4A+2 (refund check) and 4A+3 (the recruiter's next attempt), and items are applied in
+4A+1 (response), 4A+2 (credit back) and 4A+3 (the recruiter's next attempt), and items are applied in
 (time, key) order. Credits due back later wait in buckets by day (`split_by_day`, `due_refunds`).
 """
 

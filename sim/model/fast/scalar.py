@@ -9,10 +9,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...rules import Cost, RefundRule
-from ..behaviour import NO_RESPONSE
+from ...rules import Cost
+from ..behaviour import NO_RESPONSE, Lifecycle
+from ..recruiter import Recruiter
 from ..types import CHANNELS, COSTS, NO_CANDIDATES
-from .ordering import KEY_CHECK, KEY_RESPONSE, Plan, due_refunds, split_by_day
+from .ordering import KEY_CHECK, Plan, due_refunds, split_by_day
+
+Item = tuple[float, int, int, int, int]
+"""A credit due back: time, tie-break key, message, seat, account index."""
 
 if TYPE_CHECKING:
     from .engine import FastOutreach
@@ -23,12 +27,12 @@ def scalar_day(engine: FastOutreach, day: int, plan: Plan) -> None:
     applied before each attempt in (time, key) order."""
     t_arr, s_arr, key_arr, base = plan
     old = due_refunds(engine, day, pop=True)
-    items: list[tuple[float, int, int, int, int]] = list(
+    items: list[Item] = list(
         zip(old[0].tolist(), old[1].tolist(), old[2].tolist(), old[3].tolist(), old[4].tolist(), strict=True)
     )
     # `items` is sorted; refunds that fall due today from today's sends join a heap
-    today: list[tuple[float, int, int, int, int]] = []
-    later: list[tuple[float, int, int, int, int]] = []
+    today: list[Item] = []
+    later: list[Item] = []
     ptr = 0
     n_items = len(items)
     ledgers = engine.ledgers
@@ -62,8 +66,8 @@ def scalar_day(engine: FastOutreach, day: int, plan: Plan) -> None:
         split_by_day(cols[0].astype(np.int64), cols, engine.refunds)
     engine.log.flush()
 
-def attempt(
-    engine: FastOutreach, day: int, t: float, s: int, attempt: int) -> tuple[float, int, int, int, int] | None:
+
+def attempt(engine: FastOutreach, day: int, t: float, s: int, index: int) -> Item | None:
     """One send attempt as the reference makes it; returns the credit-back it schedules, if any."""
     r = engine.senders[s]
     channel = r.group.channel
@@ -100,30 +104,43 @@ def attempt(
     engine.sent[s, day] += 1
     engine.n_msgs += 1
     life = engine.sampler.sample(candidate, r.message(t, engine.weekdays[day], personalised, bulk))
+    return _record(engine, r, t, msg, index, candidate, cost, bulk, personalised, life)
+
+
+def _record(
+    engine: FastOutreach,
+    r: Recruiter,
+    t: float,
+    msg: int,
+    attempt: int,
+    candidate: int,
+    cost: str,
+    bulk: bool,
+    personalised: bool,
+    life: Lifecycle,
+) -> Item | None:
+    """Log one sent message and count its response as the reference's events would before the horizon;
+    returns the credit it gets back, if any (time, key, message, seat, account)."""
     horizon = engine.horizon
+    s, account, seat = r.sender, r.account, r.seat
     te_read = t + (life.read_at - t)
     read_at = life.read_at if life.read_at < horizon and te_read < horizon else math.nan
     outcome, responded_at = NO_RESPONSE, math.nan
-    item: tuple[float, int, int, int, int] | None = None
-    paid = cost == Cost.CREDIT.value
-    rules = engine.rules
+    counted = life.outcome != NO_RESPONSE and engine.rules.counts_as_response(life.outcome)
     if life.outcome != NO_RESPONSE and life.responded_at < horizon:
         te = t + (life.responded_at - t)
         if te < horizon:
             outcome, responded_at = life.outcome, te
             engine.responses[s, int(te)] += 1
-            counted = account is not None and seat is not None and cost != Cost.CONNECTION.value
-            if counted and seat is not None and rules.counts_as_response(outcome):
+            if counted and seat is not None and cost != Cost.CONNECTION.value:
                 engine.policy_responses.setdefault(int(te), []).append(([seat], [engine.calendar.day(t)]))
-                if paid and engine.refund_rule is RefundRule.RESPONSE and te - t <= engine.refund_window:
-                    item = (te, 4 * attempt + KEY_RESPONSE, msg, seat, int(engine.seat_account[seat]))
-    if paid and account is not None and seat is not None:
-        check = account.refund_check_at(t)
-        if check is not None and check < horizon:
-            te_check = t + (check - t)
-            responded = outcome != NO_RESPONSE and rules.counts_as_response(outcome) and responded_at <= te_check
-            if te_check < horizon and not responded:
-                item = (te_check, 4 * attempt + KEY_CHECK, msg, seat, int(engine.seat_account[seat]))
+    item: Item | None = None
+    if cost == Cost.CREDIT.value and account is not None and seat is not None:
+        back = account.credit_back(t, life.response_delay if counted else None)
+        if back is not None and back < horizon:
+            te_back = t + (back - t)
+            if te_back < horizon:
+                item = (te_back, 4 * attempt + KEY_CHECK, msg, seat, int(engine.seat_account[seat]))
     code = engine.outcome_code.get(outcome)
     if code is None:
         code = engine.outcome_code[outcome] = len(engine.outcomes)
@@ -132,7 +149,7 @@ def attempt(
     p["seat"].append(-1 if seat is None else seat)
     p["sender"].append(s)
     p["candidate"].append(candidate)
-    p["channel"].append(CHANNELS.index(channel))
+    p["channel"].append(CHANNELS.index(r.group.channel))
     p["cost"].append(COSTS.index(cost))
     p["bulk"].append(bulk)
     p["personalised"].append(personalised)
@@ -143,5 +160,3 @@ def attempt(
     p["refunded_at"].append(math.nan if item is None else item[0])
     p["followed_up_at"].append(life.follow_up_at if life.follow_up_at < horizon else math.nan)
     return item
-
-# -- running --------------------------------------------------------------------------------------

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...rules import PolicyState, RefundRule
-from ..behaviour import SimpleSampler
+from ...rules import PolicyState
+from ...rules.refund import credit_back_batch
+from ..behaviour import DayLifecycles, SimpleSampler
 from ..segmented import SegmentedSampler
 from ..types import COSTS, POLICY_CODES, InvariantError
 from .in_order import REASONS, Pass, decide
-from .ordering import KEY_CHECK, KEY_RESPONSE, Plan, due_refunds, split_by_day
+from .ordering import KEY_CHECK, Plan, due_refunds, split_by_day
 
 if TYPE_CHECKING:
     from .engine import FastOutreach
@@ -97,7 +98,8 @@ def _send(
     t, seat, account = sends.t, sends.seat, sends.account
     credit = sends.credit
     horizon = float(engine.horizon)
-    read_at, when, outcome, follow_up = lifecycles(engine, sends, day)
+    life = lifecycles(engine, sends, day)
+    read_at, when, outcome, follow_up = life.read_at, life.responded_at, life.outcome, life.follow_up_at
     te_read = t + (read_at - t)
     logged_read = np.where((read_at < horizon) & (te_read < horizon), read_at, np.nan)
     with np.errstate(invalid="ignore"):
@@ -105,17 +107,13 @@ def _send(
     answered = (when < horizon) & (te_resp < horizon)
     counts = engine.counts_code[outcome] & answered
     msg = engine.n_msgs + np.arange(n, dtype=np.int64)
-    if engine.refund_rule is RefundRule.NO_RESPONSE:
-        check = t + engine.refund_window
-        te_check = t + (check - t)
-        refund = credit & (check < horizon) & (te_check < horizon)
-        refund &= ~(counts & (te_resp <= te_check))
-        r_time = te_check[refund]
-        r_key = 4 * sends.attempt[refund] + KEY_CHECK
-    else:
-        refund = credit & counts & (te_resp - t <= engine.refund_window)
-        r_time = te_resp[refund]
-        r_key = 4 * sends.attempt[refund] + KEY_RESPONSE
+    counting_delay = np.where(engine.counts_code[outcome], life.response_delay, np.inf)
+    back = np.where(credit, credit_back_batch(engine.rules, t, counting_delay), np.inf)
+    with np.errstate(invalid="ignore"):
+        te_back = t + (back - t)
+    refund = (back < horizon) & (te_back < horizon)
+    r_time = te_back[refund]
+    r_key = 4 * sends.attempt[refund] + KEY_CHECK
     refunded_at = np.full(n, np.nan)
     refunded_at[refund] = r_time
     new_items = (r_time, r_key, msg[refund], seat[refund], account[refund])
@@ -252,7 +250,7 @@ def _move_credits(
         ledger.bulk(rt[mine], is_refund[mine], rseat[mine], rmsg[mine])
 
 
-def lifecycles(engine: FastOutreach, sends: Sends, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def lifecycles(engine: FastOutreach, sends: Sends, day: int) -> DayLifecycles:
     """What the sampler says of each InMail sent, a whole day at once and to the last bit (its `sample_day`)."""
     sampler = engine.sampler
     if isinstance(sampler, SimpleSampler):
