@@ -1,4 +1,4 @@
-"""The `inmail-sim` command line: run, sweep, compare, report, validate, schema, presets."""
+"""The `inmail-sim` command line: run, sweep, compare, report, validate, schema, presets, calibrate."""
 
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     pre = sub.add_parser("presets", help="print the rule presets")
     pre.add_argument("name", nargs="?")
     pre.add_argument("--yaml", action="store_true", help="print one preset as YAML")
+
+    from .calibrate import add_parser as add_calibrate
+
+    add_calibrate(sub)
     return parser
 
 
@@ -179,6 +183,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return compare_command(args)
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import command
+
+    return command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {
@@ -189,6 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": _cmd_validate,
         "schema": _cmd_schema,
         "presets": _cmd_presets,
+        "calibrate": _cmd_calibrate,
     }[args.command]
     try:
         return handler(args)
