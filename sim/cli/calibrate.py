@@ -49,6 +49,7 @@ def command(args: argparse.Namespace) -> int:
     from ..decide.calibrate import calibrate
     from ..decide.calibrate_export import ExportError
     from ..decide.calibrate_output import write_calibration
+    from ..output.storage import OutputFolderError, check_target, os_error_message
 
     try:
         as_of = _as_of(args.as_of)
@@ -60,10 +61,9 @@ def command(args: argparse.Namespace) -> int:
             raise ValueError(f"--seed: must be 0 or more (got {args.seed})")
         scenario = load_scenario(args.scenario, args.sets)
         out = args.out or Path("results") / f"{scenario.name}-calibrated"
-        if out.exists() and not args.force:
-            raise ValueError(f"{out} already exists; use --force to replace it or --out for another folder")
+        check_target(out, args.force, [args.export, args.scenario])  # refused before the work, not after
         cal = calibrate(args.export, scenario, as_of, args.window_days, args.checks, args.seed)
-        write_calibration(cal, out, args.force)
+        write_calibration(cal, out, args.force, [args.scenario])
     except ScenarioError as err:
         print(str(err), file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -71,8 +71,12 @@ def command(args: argparse.Namespace) -> int:
         for line in err.problems:
             print(line, file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (ValueError, FileExistsError) as err:
+    except OutputFolderError as err:
         return _bad(str(err))
+    except ValueError as err:
+        return _bad(str(err))
+    except OSError as err:
+        return _bad(os_error_message(err))
     if not args.quiet:
         if cal.export.unknown:
             print(f"note: unknown columns not read: {', '.join(cal.export.unknown)}", file=sys.stderr)

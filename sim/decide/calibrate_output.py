@@ -1,15 +1,14 @@
 """The calibration folder: the fitted scenario (YAML with a comment block saying what was fitted from what),
 fitted.json, the goodness-of-fit figure and report.html (a Jinja2 template of its own).
 
-The folder is built beside its destination and renamed into place when complete; an existing folder is
-replaced only with `force` and only when a calibration made it (it holds fitted.json)."""
+The folder is written by `sim.output.storage.atomic_folder`: built beside its destination, renamed into place
+when complete, and an existing folder replaced only with `force` and only when this tool made it."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +18,11 @@ import yaml
 from matplotlib.figure import Figure
 from scipy import stats
 
+from ..output.storage import atomic_folder
 from .calibrate import Calibration
 
 FIGURE = "calibration_fit.png"
-MARKER = "fitted.json"
+FITTED = "fitted.json"
 
 
 def _sig(value: float, digits: int = 4) -> float:
@@ -195,30 +195,16 @@ def report_html(cal: Calibration, scenario_file: str, figure_file: str | None) -
     )
 
 
-def write_calibration(cal: Calibration, out: Path, force: bool = False) -> Path:
-    """Write the folder `out` (built beside it, renamed into place when complete)."""
-    if out.exists():
-        if not force:
-            raise FileExistsError(f"{out} already exists; use --force to replace it or --out for another folder")
-        if not (out / MARKER).is_file():
-            raise FileExistsError(f"{out} exists and is not a calibration folder (no {MARKER}): not replaced")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.incomplete-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
+def write_calibration(cal: Calibration, out: Path, force: bool = False, protect: Iterable[str | Path] = ()) -> Path:
+    """Write the folder `out` (see `sim.output.storage.atomic_folder`: complete or not at all; `force`
+    replaces only a folder this tool made; `protect`: files the command read, never inside `out`)."""
+    with atomic_folder(out, force, kind="calibration", protect=[cal.export.path, *protect]) as tmp:
         scenario_file = f"{cal.scenario.name}.calibrated.yaml"
         (tmp / scenario_file).write_text(fitted_yaml(cal), encoding="utf-8")
-        (tmp / MARKER).write_text(json.dumps(cal.as_json(), indent=2, default=str) + "\n", encoding="utf-8")
+        (tmp / FITTED).write_text(json.dumps(cal.as_json(), indent=2, default=str) + "\n", encoding="utf-8")
         figure_file = None
         if cal.check is not None:
             figure_file = FIGURE
             figure(cal).savefig(tmp / FIGURE, dpi=110)
         (tmp / "report.html").write_text(report_html(cal, scenario_file, figure_file), encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out

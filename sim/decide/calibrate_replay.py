@@ -8,7 +8,6 @@ count under a delay scale of at least `1 / (1 + EXTENSION)` is seen: the fit nev
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
