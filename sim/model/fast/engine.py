@@ -13,8 +13,8 @@ queues, applied in time order the moment the ledger or the policy is next consul
   responding change nothing the rules look at during the day, so their log entries are written at once
   (when they fall before the horizon, as the reference would have processed them). What the rules do see
   is queued by due time: credits going back to the pool (decided by the refund rule when each InMail is
-  sent; a heap of arrays bucketed by day) and responses counted by the response-rate rule (applied at the next midnight, the
-  first moment the rule looks).
+  sent; a heap of arrays bucketed by day) and responses counted by the response-rate rule (applied at the
+  next midnight, the first moment the rule looks).
 - Ties are broken exactly as SimPy breaks them in the reference: equal times go in the order the events
   were scheduled. Every attempt gets a global index A (its place in processing order); what it schedules
   gets the key 4A+1 (response), 4A+2 (credit back) and 4A+3 (the recruiter's next attempt), and items are
