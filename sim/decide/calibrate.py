@@ -105,8 +105,7 @@ def calibrate(
     export = read_export(export_path)
     seed = scenario.seed if seed is None else seed
     sim_start, as_of = replay_dates(export, scenario, as_of)
-    if as_of <= sim_start:
-        raise ValueError(f"export date {as_of.isoformat()} is not after the first period {sim_start.isoformat()}")
+    _check_as_of(export, as_of)
     window = _window(export, window)
     periods = periods_of(export, sim_start)
     replay = simulate_replay(scenario, export, periods, sim_start, as_of, window, seed)
@@ -142,6 +141,17 @@ def calibrate(
         check,
         notes,
     )
+
+
+def _check_as_of(export: Export, as_of: date) -> None:
+    """Every period must have begun before the export was taken."""
+    late = export.rows[export.rows["start"] >= as_of]
+    if len(late):
+        row = late.iloc[0]
+        raise ValueError(
+            f"--as-of {as_of.isoformat()}: the export was taken before the period of line {row['line']} "
+            f"({row['start'].isoformat()}) began"
+        )
 
 
 def _notes(export: Export, scenario: Scenario, replications: int, spread: tuple[float, int, float]) -> list[str]:

@@ -76,8 +76,16 @@ def test_bad_export_exits_2_naming_line_and_column(
     case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     text, line, column = BAD[case]
-    status = main(["calibrate", str(_write(tmp_path, text)), "--scenario", "scenarios/baseline.yaml",
-                   "--out", str(tmp_path / "out")])  # fmt: skip
+    status = main(
+        [
+            "calibrate",
+            str(_write(tmp_path, text)),
+            "--scenario",
+            "scenarios/baseline.yaml",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     err = capsys.readouterr().err
     assert status == 2
     assert line in err and column in err, err
@@ -97,10 +105,21 @@ def test_overlapping_linkedin_periods_name_the_later_row(tmp_path: Path) -> None
 def test_bad_export_through_the_command_line(tmp_path: Path) -> None:
     text, _, _ = BAD["more responses than sends"]
     done = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "calibrate", str(_write(tmp_path, text)), "--scenario",
-         "scenarios/baseline.yaml", "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "sim.cli",
+            "calibrate",
+            str(_write(tmp_path, text)),
+            "--scenario",
+            "scenarios/baseline.yaml",
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 2
     assert "line 2, column 'accepted'" in done.stderr and "more responses than sends" in done.stderr
     assert "Traceback" not in done.stderr
@@ -110,3 +129,15 @@ def test_missing_export_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtu
     status = main(["calibrate", str(tmp_path / "nope.csv"), "--scenario", "scenarios/baseline.yaml"])
     assert status == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_export_date_before_a_period_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["calibrate", str(_write(tmp_path, GOOD)), "--scenario", "scenarios/baseline.yaml", "--as-of", "2026-01-10"]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "--as-of 2026-01-10" in err and "line 4" in err
+    assert (
+        main(["calibrate", str(tmp_path / "export.csv"), "--scenario", "scenarios/baseline.yaml", "--as-of", "soon"])
+        == 2
+    )
+    assert "--as-of: 'soon' is not a date" in capsys.readouterr().err

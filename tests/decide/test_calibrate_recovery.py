@@ -118,8 +118,11 @@ def _linkedin_daily(truth: Scenario, seed: int, path: Path, window: float = 30.0
 
 
 def test_daily_linkedin_export_fits_the_segmented_weekday_factors(tmp_path: Path) -> None:
-    team = {**TEAM, "horizon_days": 21, "team": [{"count": 2, "daily_target": 20, "workdays": list(
-        ("mon", "tue", "wed", "thu", "fri"))}]}  # fmt: skip
+    team = {
+        **TEAM,
+        "horizon_days": 21,
+        "team": [{"count": 2, "daily_target": 20, "workdays": list(("mon", "tue", "wed", "thu", "fri"))}],
+    }
     truth = load_scenario({**team, "behaviour": {"model": "segmented"}})
     export = _linkedin_daily(truth, 3, tmp_path / "linkedin.csv")
     cal = calibrate(export, load_scenario({**team, "behaviour": {"model": "segmented"}}), draws=0, seed=11)
