@@ -62,6 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     val.add_argument("scenario", type=Path)
     val.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
 
+    from .recommend import add_parser as add_recommend
+
+    add_recommend(sub)
+
     sub.add_parser("schema", help="print the JSON Schema of scenario files")
 
     pre = sub.add_parser("presets", help="print the rule presets")
@@ -189,6 +193,12 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return command(args)
 
 
+def _cmd_recommend(args: argparse.Namespace) -> int:
+    from .recommend import recommend_command
+
+    return recommend_command(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler = {
@@ -200,6 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schema": _cmd_schema,
         "presets": _cmd_presets,
         "calibrate": _cmd_calibrate,
+        "recommend": _cmd_recommend,
     }[args.command]
     try:
         return handler(args)

@@ -22,6 +22,8 @@ from pydantic import (
 from ..rules import Rules, UnknownPresetError, resolve
 from ..rules.presets import PRESETS
 from .checks import AccountView, GroupView, cross_checks
+from .costs import CostsSpec
+from .decide import DecideSpec
 from .distributions import Delay, Exponential, FieldIssues, LogNormal
 from .errors import did_you_mean, got_note
 from .explain import explain_items
@@ -257,6 +259,8 @@ class Scenario(_Strict):
         default_factory=SimpleBehaviour, description="how candidates read and respond (model: simple or segmented)"
     )
     sweep: SweepSpec | None = Field(None, description="for `inmail-sim sweep`: the factors or points to run")
+    costs: CostsSpec | None = Field(None, description="prices of seats, plans and time (default: list prices)")
+    decide: DecideSpec | None = Field(None, description="for `inmail-sim recommend`: levers, objective, limits")
 
     @model_validator(mode="before")
     @classmethod

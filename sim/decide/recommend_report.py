@@ -1,0 +1,126 @@
+"""report.html of a recommendation: the choice in plain words, the trade-off figure, the ranked table, the
+decision asked, and the prices assumed (with their sources), from a small Jinja2 template."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from jinja2 import Environment, select_autoescape
+
+from ..config.costs import EXTRA_CREDIT_PRICES, HOURLY_COST_SOURCE, LIST_PRICES, PRICES_AS_OF
+
+if TYPE_CHECKING:
+    from .recommend import Recommendation
+
+TOP = 15
+_TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Recommendation: {{ name }}</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; line-height: 1.45; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
+th:first-child, td:first-child, td.text { text-align: left; }
+tr.chosen { background: #fdf1e6; font-weight: 600; }
+.why { background: #f5f7fa; padding: 0.8em 1em; border-left: 4px solid #f4a582; }
+.note { color: #555; font-size: 0.9em; }
+</style></head><body>
+<h1>Recommendation: {{ name }}</h1>
+<p class="why">{{ why }}</p>
+<img src="data:image/png;base64,{{ figure }}" alt="responses against cost and restriction risk" width="100%">
+<h2>The best plans</h2>
+<p class="note">Means over replications with {{ level }}% confidence intervals; probabilities with
+{{ level }}% Wilson intervals. A plan breaks a limit when the whole interval is past it.</p>
+<table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for row in rows %}<tr class="{{ row.state }}">{% for v in row.cells %}<td{% if loop.index > 1 and loop.index < 4 %} class="text"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+{% endfor %}</table>
+{% if hidden %}<p class="note">{{ hidden }} more plans in ranked.csv.</p>{% endif %}
+<h2>The question</h2>
+<ul>
+<li>Objective: {{ objective }}.</li>
+{% for lever in levers %}<li>Lever {{ lever }}</li>{% endfor %}
+{% for limit in limits %}<li>Limit: {{ limit }}</li>{% endfor %}
+</ul>
+<h2>Prices assumed</h2>
+<p class="note">List prices per seat per month, billed monthly, in USD, as of {{ as_of }}: assumptions, not quotes.
+Annual billing is cheaper and Recruiter contracts are negotiated; set your own in the scenario's
+<code>costs:</code> block. {{ hourly }}</p>
+<table><tr><th>plan</th><th>price per seat per month</th><th>used here</th><th class="text">source</th></tr>
+{% for p in prices %}<tr><td>{{ p[0] }}</td><td>{{ p[1] }}</td><td>{{ p[2] }}</td><td class="text">{{ p[3] }}</td></tr>
+{% endfor %}</table>
+<p class="note">Extra InMail credits (where a plan sells them, {{ extra }}) are priced but not simulated: the
+grant is the plan's.</p>
+<p class="note">Files: ranked.csv (every plan), recommended.yaml (run it with <code>inmail-sim run</code>),
+recommendation.json, evaluations.jsonl (every replication, reused by a rerun).</p>
+</body></html>
+"""
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        if value != value:
+            return "n/a"
+        return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.1f}"
+    if isinstance(value, list):
+        return "+".join(map(str, value))
+    return str(value)
+
+
+def _columns(table: pd.DataFrame) -> list[str]:
+    keep = ["rank", "candidate", "why", "replications", "objective", "objective_ci_low", "objective_ci_high",
+            "responses_mean", "total_cost_mean", "cost_per_response_mean"]  # fmt: skip
+    risks = [c for c in table.columns if c.startswith("P(") and "check" not in c]
+    return [c for c in keep if c in table] + risks
+
+
+def write_report(rec: Recommendation, folder: Path, table: pd.DataFrame, why: str) -> Path:
+    """Write report.html into `folder` (tradeoff.png must be there)."""
+    columns = _columns(table)
+    rows = [
+        {"state": row["state"], "cells": [_cell(row[c]) for c in columns]} for _, row in table.head(TOP).iterrows()
+    ]
+    used = {a.plan for a in (rec.chosen.scenario.accounts if rec.chosen else rec.base.accounts)}
+    costs = rec.base.costs
+    prices = [
+        (plan, f"{price:,.2f}", f"{costs.seat_price(plan):,.2f}" if costs else f"{price:,.2f}", source)
+        for plan, (price, source) in LIST_PRICES.items()
+        if plan in used or plan in {a.plan for a in rec.base.accounts} or not used
+    ]
+    hourly = (
+        f"Recruiters' time at {costs.recruiter_hourly_cost:,.2f} an hour ({HOURLY_COST_SOURCE})."
+        if costs and costs.recruiter_hourly_cost is not None
+        else "Recruiters' time is not counted (set costs.recruiter_hourly_cost to count it)."
+    )
+    html = (
+        Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+        .from_string(_TEMPLATE)
+        .render(
+            name=rec.base.name,
+            why=why,
+            figure=base64.b64encode((folder / "tradeoff.png").read_bytes()).decode(),
+            level=f"{100 * rec.spec.confidence:g}",
+            columns=columns,
+            rows=rows,
+            hidden=max(0, len(table) - TOP),
+            objective=rec.spec.objective,
+            levers=[f"{lv.label}: {', '.join(map(_cell, lv.choices))}" for lv in _levers(rec)],
+            limits=[c.name for c in rec.spec.all_constraints()],
+            as_of=PRICES_AS_OF,
+            hourly=hourly,
+            prices=prices,
+            extra=", ".join(f"{p} {v[0]:g}" for p, v in EXTRA_CREDIT_PRICES.items()),
+        )
+    )
+    path = folder / "report.html"
+    tmp = path.with_name(".report.html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def _levers(rec: Recommendation) -> list[Any]:
+    from .recommend_space import resolve_levers
+
+    return resolve_levers(rec.base)
