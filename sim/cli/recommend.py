@@ -6,14 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_BAD_INPUT = 2
 MARKERS = ("evaluations.jsonl", "recommendation.json")
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+def add_parser(sub: Any) -> argparse.ArgumentParser:
     """Register `recommend` on the command line's subparsers."""
-    p = sub.add_parser("recommend", help="recommend the plan that does best within the limits; rerun to resume")
+    p: argparse.ArgumentParser = sub.add_parser(
+        "recommend", help="recommend the plan that does best within the limits; rerun to resume"
+    )
     p.add_argument("scenario", type=Path, help="a scenario with a decide: section")
     p.add_argument("--out", type=Path, help="results folder (default results/<scenario name>_recommend)")
     p.add_argument("--seed", type=int)
@@ -76,5 +79,6 @@ def recommend_command(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     if not args.quiet:
         print(rec.why())
-        print(f"-> {out}" + ("" if rec.chosen is None else f" (run the plan: inmail-sim run {out / 'recommended.yaml'})"))
+        ready = "" if rec.chosen is None else f" (run the plan: inmail-sim run {out / 'recommended.yaml'})"
+        print(f"-> {out}{ready}")
     return 0

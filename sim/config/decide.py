@@ -112,7 +112,8 @@ class DecideSpec(_Strict):
         0.95, description="chance of the right pick (within the indifference) and of each constraint holding"
     )
     indifference: Annotated[float, Field(gt=0)] | None = Field(
-        None, description="objective difference not worth telling apart (default: 1% of the best first mean)"
+        None, description="objective difference not worth telling apart (default: 2% of the best first mean; "
+        "at least 1 response or accept)"
     )
     method: Literal["auto", "ranking", "search"] = Field(
         "auto", description="ranking: every candidate (KN); search: Optuna then ranking of the best; auto: by size"

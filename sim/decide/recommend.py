@@ -12,8 +12,8 @@ import pandas as pd
 
 from ..config.decide import Constraint, DecideSpec
 from ..config.scenario import Scenario, ScenarioError, load_scenario
-from ..runner.executors import ExecutorSpec
 from ..output.results import KPIS
+from ..runner.executors import ExecutorSpec
 from .recommend_eval import Evaluations, column, objective_values
 from .recommend_money import MONEY_KPIS
 from .recommend_search import search
@@ -119,7 +119,14 @@ def recommend(
 
         cands, searched = search(space, spec.trials, spec.shortlist, root, score, constraints)
     problem = _problem(cands, ev, spec, constraints)
+    counts = spec.objective != "cost_per_response"  # one response (or accept) is the least worth telling apart
     selection = select(
-        problem, spec.confidence, spec.first_replications, spec.max_replications, spec.step, spec.indifference
+        problem,
+        spec.confidence,
+        spec.first_replications,
+        spec.max_replications,
+        spec.step,
+        spec.indifference,
+        least_delta=1.0 if counts else 1e-9,
     )
     return Recommendation(base, spec, cands, selection, ev, method, searched, root)

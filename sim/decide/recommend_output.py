@@ -16,7 +16,7 @@ import yaml
 
 from ..config.decide import EVENTS, Constraint
 from .recommend_eval import column, objective_values
-from .recommend_select import MEETS, t_interval, wilson
+from .recommend_select import t_interval, wilson
 
 if TYPE_CHECKING:
     from .recommend import Recommendation
@@ -63,7 +63,9 @@ def _row(rec: Recommendation, i: int) -> dict[str, Any]:
     for event in names:
         hits = column(rows, str(event))
         p_low, p_high = wilson(int(hits.sum()), len(hits), level)
+        upper = wilson(int(hits.sum()), len(hits), 2 * level - 1)[1]  # the one-sided bound the checks use
         out |= {f"P({event})": float(hits.mean()), f"P({event})_ci_low": p_low, f"P({event})_ci_high": p_high}
+        out[f"P({event})_upper"] = upper
     for c in spec.all_constraints():
         out[f"{c.name}: check"] = rec.selection.standings[i].checks.get(c.name, "")
     return out
@@ -89,10 +91,11 @@ def _money(value: float, currency: str) -> str:
 def _limit_words(c: Constraint, row: pd.Series, level: float, currency: str) -> str:
     if c.event is not None:
         words = EVENTS[c.event][1]
-        p, high = row[f"P({c.event})"], row[f"P({c.event})_ci_high"]
+        p, upper = row[f"P({c.event})"], row[f"P({c.event})_upper"]
         return (
-            f"the chance that {words} is {100 * p:.1f}% ({100 * level:g}% Wilson interval up to {100 * high:.1f}%), within "
-            f"the limit of {100 * (c.max_probability or 0):g}% at {100 * level:g}% confidence"
+            f"the chance that {words} is estimated at {100 * p:.1f}% and is at most {100 * upper:.1f}% with "
+            f"{100 * level:g}% confidence (one-sided Wilson bound), within the limit of "
+            f"{100 * (c.max_probability or 0):g}%"
         )
     bound = c.max if c.max is not None else c.min
     op = "at most" if c.max is not None else "at least"
@@ -104,7 +107,7 @@ def _limit_words(c: Constraint, row: pd.Series, level: float, currency: str) -> 
 def explain(rec: Recommendation) -> str:
     """The choice and why, in plain words."""
     table, spec = rec.table(), rec.spec
-    currency = (rec.base.costs.currency if rec.base.costs else "USD")
+    currency = rec.base.costs.currency if rec.base.costs else "USD"
     runs = f"{rec.evaluations.ran} replications run" + (
         f" ({rec.evaluations.reused} reused from an earlier run)" if rec.evaluations.reused else ""
     )
@@ -119,7 +122,10 @@ def explain(rec: Recommendation) -> str:
     word = OBJECTIVE_WORDS[spec.objective]
     value = _money(top["objective"], currency) if spec.objective == "cost_per_response" else f"{top['objective']:,.1f}"
     low, high = top["objective_ci_low"], top["objective_ci_high"]
-    shown = (lambda v: _money(v, currency)) if spec.objective == "cost_per_response" else (lambda v: f"{v:,.1f}")
+
+    def shown(v: float) -> str:
+        return _money(v, currency) if spec.objective == "cost_per_response" else f"{v:,.1f}"
+
     parts = [
         f"Recommended: {top['candidate']}. Over {top['replications']} replications of {rec.base.horizon_days} days "
         f"it gets {value} {word} on average ({100 * spec.confidence:g}% CI {shown(low)} to {shown(high)})"
@@ -129,7 +135,9 @@ def explain(rec: Recommendation) -> str:
     ]
     limits = spec.all_constraints()
     if limits:
-        parts.append("It keeps every limit: " + "; ".join(_limit_words(c, top, spec.confidence, currency) for c in limits) + ".")
+        parts.append(
+            "It keeps every limit: " + "; ".join(_limit_words(c, top, spec.confidence, currency) for c in limits) + "."
+        )
     counts = table["state"].value_counts()
     beaten, broken, tied = counts.get("eliminated", 0), counts.get("infeasible", 0), counts.get("in play", 0)
     parts.append(
@@ -138,10 +146,16 @@ def explain(rec: Recommendation) -> str:
         + f" (differences under {rec.selection.delta:,.3g} {word} are treated as ties)."
     )
     if broken:
-        better = table[(table["state"] == "infeasible") & (_sign(spec.objective) * (table["objective"] - top["objective"]) > 0)]
+        better = table[
+            (table["state"] == "infeasible") & (_sign(spec.objective) * (table["objective"] - top["objective"]) > 0)
+        ]
         if len(better):
             parts.append(f"A plan that does better, {better.iloc[0]['candidate']}, {better.iloc[0]['why']}.")
-    how = "ranked every plan" if rec.method == "ranking" else f"searched {rec.searched} plans with Optuna, then ranked the best"
+    how = (
+        "ranked every plan"
+        if rec.method == "ranking"
+        else f"searched {rec.searched} plans with Optuna, then ranked the best {len(rec.candidates)}"
+    )
     parts.append(f"Method: {how} with Kim and Nelson's sequential procedure, {runs}, {crn}.")
     return " ".join(parts)
 

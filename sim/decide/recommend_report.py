@@ -34,7 +34,8 @@ tr.chosen { background: #fdf1e6; font-weight: 600; }
 <p class="note">Means over replications with {{ level }}% confidence intervals; probabilities with
 {{ level }}% Wilson intervals. A plan breaks a limit when the whole interval is past it.</p>
 <table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
-{% for row in rows %}<tr class="{{ row.state }}">{% for v in row.cells %}<td{% if loop.index > 1 and loop.index < 4 %} class="text"{% endif %}>{{ v }}</td>{% endfor %}</tr>
+{% for row in rows %}<tr class="{{ row.state }}">{% for v in row.cells %}
+<td{% if loop.index in (2, 3) %} class="text"{% endif %}>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}</table>
 {% if hidden %}<p class="note">{{ hidden }} more plans in ranked.csv.</p>{% endif %}
 <h2>The question</h2>
@@ -78,9 +79,7 @@ def _columns(table: pd.DataFrame) -> list[str]:
 def write_report(rec: Recommendation, folder: Path, table: pd.DataFrame, why: str) -> Path:
     """Write report.html into `folder` (tradeoff.png must be there)."""
     columns = _columns(table)
-    rows = [
-        {"state": row["state"], "cells": [_cell(row[c]) for c in columns]} for _, row in table.head(TOP).iterrows()
-    ]
+    rows = [{"state": row["state"], "cells": [_cell(row[c]) for c in columns]} for _, row in table.head(TOP).iterrows()]
     used = {a.plan for a in (rec.chosen.scenario.accounts if rec.chosen else rec.base.accounts)}
     costs = rec.base.costs
     prices = [

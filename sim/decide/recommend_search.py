@@ -1,6 +1,6 @@
 """Search of a space too large to rank whole: Optuna's TPE sampler (seeded, so a rerun asks for the same
 candidates and finds them done) proposes lever values, each candidate gets the first replications on common
-random numbers, constraints steer the sampler (Optuna's constraints_func), and the best few candidates go on
+random numbers, constraints steer the sampler (Optuna's trial constraints), and the best few candidates go on
 to ranking and selection, which decides between them ("clean-up" after a search: Boesel, Nelson and Kim
 2003, "Using ranking and selection to 'clean up' after simulation optimization", Operations Research 51(5))."""
 
@@ -50,7 +50,7 @@ def search(
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     sampler = optuna.samplers.TPESampler(
-        seed=seed % (2**32), n_startup_trials=min(10, max(2, trials // 4)), constraints_func=_constraints_of
+        seed=seed % (2**32), n_startup_trials=min(10, max(2, trials // 4))
     )
     study = optuna.create_study(direction="maximize", sampler=sampler)
     seen: dict[str, tuple[Candidate, float, float]] = {}
@@ -60,7 +60,8 @@ def search(
         cand = space.candidate(values)
         mean, per_constraint = score(cand)
         violations = [_violation(c, v) for c, v in zip(constraints, per_constraint, strict=True)]
-        trial.set_user_attr("violations", violations)
+        for i, v in enumerate(violations):
+            trial.set_constraint(f"c{i}", v)
         study.tell(trial, mean)
         worst = max([0.0, *violations])
         seen[cand.key] = (cand, mean, worst)
@@ -69,6 +70,3 @@ def search(
     ranked = sorted(seen.values(), key=lambda item: (item[2] > 0, item[2], -item[1]))
     return [cand for cand, _, _ in ranked[:shortlist]], len(seen)
 
-
-def _constraints_of(trial: object) -> list[float]:
-    return list(trial.user_attrs["violations"])  # type: ignore[attr-defined]

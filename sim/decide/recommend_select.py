@@ -80,7 +80,7 @@ def check(constraint: Constraint, values: np.ndarray, confidence: float) -> str:
 
 def eta_h2(k: int, n0: int, alpha: float) -> float:
     """KN's h^2 for k candidates, n0 first-stage replications and error alpha (c = 1)."""
-    return (n0 - 1) * ((2 * alpha / (k - 1)) ** (-2 / (n0 - 1)) - 1)
+    return float((n0 - 1) * ((2 * alpha / (k - 1)) ** (-2 / (n0 - 1)) - 1))
 
 
 @dataclass
@@ -111,9 +111,14 @@ def select(
     max_replications: int,
     step: int,
     delta: float | None = None,
+    least_delta: float = 1e-9,
 ) -> Selection:
     """Run KN with feasibility checks until one candidate that meets every constraint is left, the pairs
-    left are told apart, or `max_replications` is reached; then choose the best mean that meets them."""
+    left are told apart, or `max_replications` is reached; then choose the best mean that meets them.
+    `delta` (the indifference) defaults to 2% of the best first-stage mean, at least `least_delta`.
+
+    A candidate clearly worse than one whose constraints are not decided yet waits (gets no replications)
+    until that one is shown to meet them (then it is eliminated) or to break one (then it goes on)."""
     k = problem.k
     stand = [Standing(i) for i in range(k)]
     alive = list(range(k))
@@ -122,74 +127,99 @@ def select(
     first = {i: problem.objective(i, n0) for i in alive}
     if delta is None:
         best = max(abs(float(np.nanmean(v))) for v in first.values())
-        delta = max(0.01 * best, 1e-9)
+        delta = max(0.02 * best, least_delta)
     h2 = eta_h2(k, n0, 1 - confidence) if k > 1 else 0.0
     s2 = {(i, j): float(np.var(first[i] - first[j], ddof=1)) for i in alive for j in alive if i != j}
+    kn = _KN(problem, s2, h2, delta)
     r, rounds = n0, 0
+    feasible: set[int] = set()
     while True:
         rounds += 1
-        feasible = _screen(problem, stand, alive, r, confidence)
+        feasible = _screen(problem, stand, alive, reps, confidence)
         alive = [i for i in alive if stand[i].state == "in play"]
-        means = {i: float(np.nanmean(problem.objective(i, r))) for i in alive}
-        _eliminate(stand, alive, feasible, means, s2, h2, delta, r)
+        waiting = kn.screen(stand, alive, feasible, reps)
         alive = [i for i in alive if stand[i].state == "in play"]
-        settled = all(i in feasible for i in alive) and all(
-            r >= h2 * s2[(i, j)] / delta**2 for i in alive for j in alive if i != j
-        )
-        if not alive or settled or r >= max_replications:
+        active = [i for i in alive if i not in waiting]
+        settled = all(i in feasible for i in alive) and kn.told_apart(alive, reps)
+        if not alive or settled or (r >= max_replications and all(reps[i] >= r for i in active)):
             break
-        r = min(max_replications, r + step)
-        problem.run(alive, r)
-        for i in alive:
+        r = min(max_replications, r + step) if all(reps[i] >= r for i in active) else r
+        problem.run(active, r)
+        for i in active:
             reps[i] = r
-    chosen = _choose(problem, stand, alive, feasible, r)
+    chosen = _choose(problem, stand, alive, feasible, reps)
     return Selection(stand, reps, chosen, delta, rounds)
 
 
-def _screen(problem: Problem, stand: list[Standing], alive: list[int], r: int, confidence: float) -> set[int]:
+def _screen(
+    problem: Problem, stand: list[Standing], alive: list[int], reps: dict[int, int], confidence: float
+) -> set[int]:
     """Check every constraint of the candidates in play; drop those that fail one; return those meeting all."""
     feasible: set[int] = set()
     for i in alive:
         for c in problem.constraints:
-            stand[i].checks[c.name] = check(c, problem.constraint_values(i, r, c), confidence)
+            stand[i].checks[c.name] = check(c, problem.constraint_values(i, reps[i], c), confidence)
         states = list(stand[i].checks.values())
         if FAILS in states:
             broken = [name for name, s in stand[i].checks.items() if s == FAILS]
-            stand[i].state, stand[i].reason = "infeasible", f"breaks {', '.join(broken)} after {r} replications"
+            stand[i].state, stand[i].reason = "infeasible", f"breaks {', '.join(broken)} after {reps[i]} replications"
         elif all(s == MEETS for s in states):
             feasible.add(i)
     return feasible
 
 
-def _eliminate(
-    stand: list[Standing],
-    alive: list[int],
-    feasible: set[int],
-    means: dict[int, float],
-    s2: dict[tuple[int, int], float],
-    h2: float,
-    delta: float,
-    r: int,
-) -> None:
-    """KN's screening at stage r: each candidate clearly worse than one known to meet the constraints goes."""
-    out: dict[int, int] = {}
-    for i in alive:
-        for j in alive:
-            if j == i or j not in feasible:
-                continue
-            w = max(0.0, delta / (2 * r) * (h2 * s2[(i, j)] / delta**2 - r))
-            if means[i] < means[j] - w or (w == 0 and means[i] == means[j] and j < i and s2[(i, j)] == 0):
-                out[i] = j
-                break
-    for i, j in out.items():
-        stand[i].state, stand[i].reason = "eliminated", f"#{j}:{r}"
+@dataclass
+class _KN:
+    """KN's pairwise screening; a pair is compared over the replications both have (common random numbers)."""
+
+    problem: Problem
+    s2: dict[tuple[int, int], float]
+    h2: float
+    delta: float
+
+    def _worse(self, i: int, j: int, n: int) -> bool:
+        w = max(0.0, self.delta / (2 * n) * (self.h2 * self.s2[(i, j)] / self.delta**2 - n))
+        mi = float(np.nanmean(self.problem.objective(i, n)))
+        mj = float(np.nanmean(self.problem.objective(j, n)))
+        return mi < mj - w or (w == 0 and mi == mj and j < i and self.s2[(i, j)] == 0)
+
+    def screen(self, stand: list[Standing], alive: list[int], feasible: set[int], reps: dict[int, int]) -> set[int]:
+        """Eliminate each candidate clearly worse than one meeting the constraints; return those clearly worse
+        than one still undecided (they wait)."""
+        out: dict[int, tuple[int, int]] = {}
+        waiting: set[int] = set()
+        for i in alive:
+            for j in alive:
+                if j == i:
+                    continue
+                n = min(reps[i], reps[j])
+                if self._worse(i, j, n):
+                    if j in feasible:
+                        out[i] = (j, n)
+                        break
+                    waiting.add(i)
+        for i, (j, n) in out.items():
+            stand[i].state, stand[i].reason = "eliminated", f"#{j}:{n}"
+        return waiting - set(out)
+
+    def told_apart(self, alive: list[int], reps: dict[int, int]) -> bool:
+        """Whether every pair left has had KN's largest number of replications (no pair can still swap)."""
+        return all(
+            min(reps[i], reps[j]) >= self.h2 * self.s2[(i, j)] / self.delta**2
+            for i in alive
+            for j in alive
+            if i != j
+        )
 
 
-def _choose(problem: Problem, stand: list[Standing], alive: list[int], feasible: set[int], r: int) -> int | None:
+def _choose(
+    problem: Problem, stand: list[Standing], alive: list[int], feasible: set[int], reps: dict[int, int]
+) -> int | None:
     """The best mean among the candidates in play that meet every constraint (None when none does)."""
     ok = [i for i in alive if i in feasible]
     if not ok:
         return None
-    best = max(ok, key=lambda i: (float(np.nanmean(problem.objective(i, r))), -i))
+    n = min(reps[i] for i in ok)
+    best = max(ok, key=lambda i: (float(np.nanmean(problem.objective(i, n))), -i))
     stand[best].state = "chosen"
     return best

@@ -78,7 +78,9 @@ def resolve_levers(base: Scenario) -> list[LeverKeys]:
         label = lever.key if lever.group is None else f"{lever.key}[{lever.group}]"
         out.append(LeverKeys(label, keys, tuple(lever.choices())))
     labels = [lk.label for lk in out]
-    errors += [f"decide.levers: {label!r} is given twice" for label in sorted({x for x in labels if labels.count(x) > 1})]
+    errors += [
+        f"decide.levers: {label!r} is given twice" for label in sorted({x for x in labels if labels.count(x) > 1})
+    ]
     if errors:
         raise ScenarioError(errors)
     return out
