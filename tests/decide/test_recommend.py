@@ -17,7 +17,7 @@ from scipy import stats
 
 from sim.config.decide import Constraint
 from sim.config.scenario import load_scenario
-from sim.decide import recommend
+from sim.decide.recommend import recommend
 from sim.decide.recommend_eval import Evaluations
 from sim.decide.recommend_money import DAYS_PER_MONTH, money_kpis, seat_cost
 from sim.decide.recommend_select import Problem, select, wilson
