@@ -515,3 +515,53 @@ def test_seed_inmail_answered_exactly_7_days_later_keeps_its_credit(engine: str)
     assert checked.sum() > 100
     refunds = sum(a.ledger.totals[Movement.REFUND] for a in out.accounts.values())
     assert refunds == 0
+
+
+def _day_end_gaps(out: ReplicationOutput) -> dict[str, list[int]]:
+    """Per account, the days on which granted + refunded != spent + expired + forfeited + the day-end balance."""
+    assert out.credit_days is not None
+    kinds = [m.value for m in sim.rules.Movement]
+    gaps: dict[str, list[int]] = {}
+    for label, moved in out.credit_days.items():
+        flow = moved.cumsum(axis=1)
+        k = {name: flow[kinds.index(name)] for name in kinds}
+        held = k["grant"] + k["refund"] - k["spend"] - k["expire"] - k["forfeit"]
+        gaps[label] = np.flatnonzero(held != out.balance[label]).tolist()
+    return gaps
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+@pytest.mark.parametrize("horizon", [95, 90])
+def test_day_end_balance_conserves_credits_on_expiry_days_and_the_horizon(engine: str, horizon: int) -> None:
+    """A batch that expires at a midnight is still held at the previous day's end and its expiry is booked on
+    the next day, so every day closes with granted + refunded = spent + expired + forfeited + balance (the
+    first grant, 2026-01-01, expires at the start of day 90: the 90-day run ends before it)."""
+    data = {
+        "rules": {"preset": "linkedin-current"},
+        "engine": engine,
+        "start": "2026-01-01",
+        "horizon_days": horizon,
+        "accounts": [{"name": "me", "plan": "sales_navigator", "seats": 1}],
+        "team": [{"count": 1, "daily_target": 0}],
+        "candidates": {"population": 100},
+    }
+    out = ENGINES[engine](sim.load_scenario(data), 0, 1, tables="summary").run()
+    assert _day_end_gaps(out) == {"me": []}
+    expired = out.credit_days["me"][[m.value for m in sim.rules.Movement].index("expire")]  # type: ignore[index]
+    assert bool(expired.sum() > 0) is (horizon > 90)
+    assert out.balance["me"][89] == 150  # three grants of 50, the first still held at day 89's end
+
+
+@pytest.mark.parametrize("engine", ["reference", "fast"])
+@pytest.mark.parametrize("preset", ["seed", "linkedin-current"])
+def test_day_end_balance_conserves_credits_while_sending(engine: str, preset: str) -> None:
+    """Every day of every account reconciles while credits are spent, refunded, capped and expired."""
+    data = _team(3, 12) | {
+        "rules": {"preset": preset},
+        "engine": engine,
+        "horizon_days": 200,
+        "accounts": [{"name": "lite", "plan": "recruiter_lite" if preset != "seed" else "premium", "seats": 3}],
+        "candidates": {"population": 20000},
+    }
+    out = ENGINES[engine](sim.load_scenario(data), 0, 2, tables="summary").run()
+    assert all(not days for days in _day_end_gaps(out).values())

@@ -111,10 +111,14 @@ class Outreach:
                     self.policy_state[r.sender, day] = POLICY_CODES[state]
 
     def _close_day(self, day: int) -> None:
+        """Midnight before `day`: yesterday's day-end balance (credits that expire at this midnight are still
+        held at yesterday's end, and their expiry is booked on `day`), then the expiry; none at the horizon,
+        which belongs to the day after the run."""
         for label, account in self.accounts.items():
-            account.ledger.expire_due(float(day))
             if day:
                 self.balance[label][day - 1] = account.ledger.balance
+            if day < self.horizon:
+                account.ledger.expire_due(float(day))
         if day:
             for r in self.senders:
                 if r.account is not None and r.seat is not None:

@@ -265,16 +265,19 @@ class FastOutreach:
         return self.pol_sent[rows, lo:day].sum(axis=1), self.pol_resp[rows, lo:day].sum(axis=1)
 
     def close_day(self, day: int) -> None:
+        """Midnight before `day`: yesterday's day-end balance (credits that expire at this midnight are still
+        held at yesterday's end, and their expiry is booked on `day`), then the expiry; none at the horizon,
+        which belongs to the day after the run."""
         for label, account in self.accounts.items():
-            account.ledger.expire_due(float(day))
             if day:
                 self.balance[label][day - 1] = account.ledger.balance
+            if day < self.horizon:
+                account.ledger.expire_due(float(day))
         if day and len(self.seated_rows):
             sent_w, resp_w = self.window_sums(day)
             with np.errstate(invalid="ignore", divide="ignore"):
                 rate = np.where(sent_w > 0, resp_w / np.maximum(sent_w, 1), np.nan)
             self.trailing_rate[self.seated, day - 1] = rate
-
 
     def run(self) -> ReplicationOutput:
         enabled = gc.isenabled()
