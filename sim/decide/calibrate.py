@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..config.scenario import Scenario
+from ..config.segments import SegmentedBehaviour
 from .calibrate_check import Check, predictive_check
 from .calibrate_export import Export, read_export
 from .calibrate_fit import (
@@ -27,8 +28,8 @@ from .calibrate_fit import (
     seat_spread,
     weekday_test,
 )
-from .calibrate_params import Setting, fitted_behaviour, fitted_weekdays, not_identified, response_ceiling, settings
-from .calibrate_replay import Periods, periods_of, replay_dates, simulate_replay
+from .calibrate_params import Setting, fitted_behaviour, not_identified, response_ceiling, settings, weekdays_shown
+from .calibrate_replay import Periods, Replay, periods_of, replay_dates, simulate_replay
 
 LINKEDIN_WINDOW_DAYS = 30.0  # LinkedIn's report counts responses within 30 days of sending
 
@@ -83,12 +84,15 @@ def _window(export: Export, window: float | None) -> float | None:
 
 
 def _fit_responses(
-    scenario: Scenario, export: Export, periods: Periods, replay: Any
-) -> tuple[ResponseModel, np.ndarray]:
+    scenario: Scenario, export: Export, periods: Periods, replay: Replay
+) -> tuple[ResponseModel, np.ndarray, list[int]]:
+    """The likelihood and its maximum; weekday factors only where the data show them and the model has them
+    (the segmented model; the simple one has none). Also the weekdays the data could show."""
     days_sent = {int(d) for d, n in zip(replay.weekday, periods.sent, strict=True) if n > 0}
-    weekdays = fitted_weekdays(scenario.behaviour, export.daily, days_sent)
+    shown = weekdays_shown(export.daily, days_sent)
+    weekdays = shown if isinstance(scenario.behaviour, SegmentedBehaviour) else []
     model = ResponseModel(periods, replay, weekdays, response_ceiling(scenario.behaviour))
-    return model, fit(model)
+    return model, fit(model), shown
 
 
 def calibrate(
@@ -109,7 +113,7 @@ def calibrate(
     window = _window(export, window)
     periods = periods_of(export, sim_start)
     replay = simulate_replay(scenario, export, periods, sim_start, as_of, window, seed)
-    model, x_hat = _fit_responses(scenario, export, periods, replay)
+    model, x_hat, shown = _fit_responses(scenario, export, periods, replay)
     estimates = {e.name: e for e in profile_intervals(model, x_hat)}
     estimates["accept_share"] = accept_share(float(periods.accepted.sum()), float(periods.declined.sum()))
     values = {name: e.value for name, e in estimates.items()}
@@ -124,7 +128,7 @@ def calibrate(
     check = None
     if draws > 0:
         check = predictive_check(scenario, model, x_hat, covariance(model, x_hat), draws, seed)
-    notes = _notes(export, scenario, replay.replications, spread)
+    notes = _notes(export, scenario, replay.replications, spread, model.left_out)
     return Calibration(
         export,
         scenario,
@@ -136,7 +140,7 @@ def calibrate(
         not_identified(scenario, export.daily),
         fitted,
         replay.replications,
-        weekday_test(model, x_hat),
+        weekday_test(model, x_hat, shown),
         spread,
         check,
         notes,
@@ -154,8 +158,15 @@ def _check_as_of(export: Export, as_of: date) -> None:
         )
 
 
-def _notes(export: Export, scenario: Scenario, replications: int, spread: tuple[float, int, float]) -> list[str]:
+def _notes(
+    export: Export, scenario: Scenario, replications: int, spread: tuple[float, int, float], left_out: int
+) -> list[str]:
     notes = []
+    if left_out:
+        notes.append(
+            f"{left_out} report period(s) with InMails sent in the export but none in the replay (the scenario's "
+            "team does not send then: check its workdays and activation days) are left out of the fit"
+        )
     seats = export.rows["seat"].nunique()
     team = sum(g.count for g in scenario.team)
     if seats != team:

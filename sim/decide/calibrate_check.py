@@ -55,6 +55,16 @@ def _per_period(scenario: Scenario, periods: Periods, replay: Replay, seed: int)
     return out
 
 
+def percentiles(sims: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Per column (period), the percentiles `qs` of the finite values (NaN where a period has none)."""
+    out = np.full((len(qs), sims.shape[1] if sims.ndim == 2 else 0), np.nan)
+    for j in range(out.shape[1]):
+        column = sims[:, j][np.isfinite(sims[:, j])]
+        if column.size:
+            out[:, j] = np.percentile(column, qs)
+    return out
+
+
 def _discrepancy(successes: np.ndarray, trials: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Chi-square distance of binomial counts from their expectation (rows: draws)."""
     p = np.clip(p, 1e-9, 1 - 1e-9)
@@ -72,13 +82,14 @@ def predictive_p_value(model: ResponseModel, x_hat: np.ndarray, cov: np.ndarray,
     periods = model.periods
     lows, highs = np.array(model.bounds).T
     xs = np.clip(rng.multivariate_normal(x_hat, cov, size=PREDICTIVE_DRAWS), lows, highs)
-    chance = np.clip(np.array([model.curve(x) for x in xs]), 0, 1)
+    used = model.used
+    chance = np.clip(np.array([model.curve(x)[used] for x in xs]), 0, 1)
     q = rng.beta(periods.accepted.sum() + 0.5, periods.declined.sum() + 0.5, size=(PREDICTIVE_DRAWS, 1))
-    sent = np.round(periods.sent).astype(np.int64)
+    sent = np.round(periods.sent[used]).astype(np.int64)
     answered_rep = rng.binomial(sent, chance)
     accepted_rep = rng.binomial(answered_rep, np.broadcast_to(q, answered_rep.shape))
-    observed = _discrepancy(periods.responded, periods.sent, chance) + _discrepancy(
-        periods.accepted, periods.responded, q
+    observed = _discrepancy(periods.responded[used], periods.sent[used], chance) + _discrepancy(
+        periods.accepted[used], periods.responded[used], q
     )
     replicated = _discrepancy(answered_rep, sent, chance) + _discrepancy(accepted_rep, answered_rep, q)
     return float(np.mean(replicated >= observed))
@@ -110,7 +121,7 @@ def predictive_check(
     observed_rate = _ratio(periods.responded, periods.sent)
     inside = 0
     if draws:
-        low, high = np.nanpercentile(sim_rate, [2.5, 97.5], axis=0)
+        low, high = percentiles(sim_rate, [2.5, 97.5])
         inside = int(np.sum((observed_rate >= low) & (observed_rate <= high)))
     return Check(
         labels=periods.labels,

@@ -60,7 +60,9 @@ class ResponseModel:
         self.day_index = np.full(len(periods.start), -1)
         for i, day in enumerate(weekdays):
             self.day_index[replay.weekday == day] = i
-        observed, simulated = float(periods.sent.sum()), float(replay.n_sim.sum())
+        self.used = replay.n_sim > 0  # a period the replay sent nothing in cannot be modelled: left out
+        self.left_out = int(np.sum((periods.sent > 0) & ~self.used))
+        observed, simulated = float(periods.sent[self.used].sum()), float(replay.n_sim.sum())
         self.inflation = 1.0 + observed / max(simulated, 1.0)
 
     def curve(self, x: np.ndarray) -> np.ndarray:
@@ -72,7 +74,8 @@ class ResponseModel:
         return np.asarray(c)
 
     def loglik(self, x: np.ndarray) -> float:
-        return _binomial_ll(self.periods.responded, self.periods.sent, self.curve(x))
+        used = self.used
+        return _binomial_ll(self.periods.responded[used], self.periods.sent[used], self.curve(x)[used])
 
 
 def _maximise(f: Callable[[np.ndarray], float], x0: np.ndarray, bounds: list[tuple[float, float]]) -> np.ndarray:
@@ -172,14 +175,20 @@ def covariance(model: ResponseModel, x_hat: np.ndarray, step: float = 1e-3) -> n
     return np.asarray(eigvec @ np.diag(1.0 / eigval) @ eigvec.T) * model.inflation
 
 
-def weekday_test(model: ResponseModel, x_hat: np.ndarray) -> float | None:
-    """p-value of the likelihood-ratio test of no weekday effect (None when the data cannot show one)."""
-    if not model.weekdays:
+def weekday_test(model: ResponseModel, x_hat: np.ndarray, weekdays: list[int]) -> float | None:
+    """p-value of the likelihood-ratio test of no weekday effect on `weekdays` (None when the data cannot
+    show one). `model` may include the weekday factors (then `x_hat` is its estimate) or not."""
+    if not weekdays:
         return None
-    without = ResponseModel(model.periods, model.replay, [], float(np.exp(model.bounds[0][1])))
-    ll0 = without.loglik(fit(without))
-    stat = max(0.0, 2 * (model.loglik(x_hat) - ll0)) / model.inflation
-    return float(stats.chi2.sf(stat, len(model.weekdays)))
+    ceiling = float(np.exp(model.bounds[0][1]))
+    if model.weekdays:
+        without = ResponseModel(model.periods, model.replay, [], ceiling)
+        ll1, ll0 = model.loglik(x_hat), without.loglik(fit(without))
+    else:
+        with_days = ResponseModel(model.periods, model.replay, weekdays, ceiling)
+        ll1, ll0 = with_days.loglik(fit(with_days)), model.loglik(x_hat)
+    stat = max(0.0, 2 * (ll1 - ll0)) / model.inflation
+    return float(stats.chi2.sf(stat, len(weekdays)))
 
 
 def seat_spread(

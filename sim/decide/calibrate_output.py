@@ -20,6 +20,7 @@ from scipy import stats
 
 from ..output.storage import atomic_folder
 from .calibrate import Calibration
+from .calibrate_check import percentiles
 
 FIGURE = "calibration_fit.png"
 FITTED = "fitted.json"
@@ -74,7 +75,7 @@ def fitted_yaml(cal: Calibration) -> str:
 
 def _band(ax: Any, x: np.ndarray, sims: np.ndarray, label: str) -> None:
     if sims.size and np.isfinite(sims).any():
-        low, mid, high = np.nanpercentile(sims, [2.5, 50, 97.5], axis=0)
+        low, mid, high = percentiles(sims, [2.5, 50, 97.5])
         ax.fill_between(x, low, high, color="tab:blue", alpha=0.2, label=f"{label} (95% band)")
         ax.plot(x, mid, color="tab:blue", lw=1, label=f"{label} (median)")
 

@@ -44,7 +44,7 @@ def response_ceiling(behaviour: SimpleBehaviour | SegmentedBehaviour) -> float:
     return 1.0 / base
 
 
-def fitted_weekdays(behaviour: SimpleBehaviour | SegmentedBehaviour, daily: bool, days_sent: set[int]) -> list[int]:
+def weekdays_shown(daily: bool, days_sent: set[int]) -> list[int]:
     """The weekdays whose factor the data can show: daily periods, InMails sent that day and Monday to Thursday."""
     if not daily or not days_sent & {0, 1, 2, 3}:
         return []

@@ -131,3 +131,13 @@ def test_daily_linkedin_export_fits_the_segmented_weekday_factors(tmp_path: Path
     keys = [s.key for s in cal.settings]
     assert "behaviour.multipliers.friday" in keys and "behaviour.segments[0].base_response" in keys
     assert not any("weekday multipliers" in text for text in cal.not_identified)
+
+
+def test_simple_model_tests_the_weekday_effect_and_leaves_out_days_the_replay_never_sends(tmp_path: Path) -> None:
+    saturdays = {**TEAM, "team": [{"count": 2, "daily_target": 20, "workdays": ["mon", "tue", "wed", "sat"]}]}
+    export = _linkedin_daily(load_scenario({**saturdays, "behaviour": TRUE_BEHAVIOUR}), 5, tmp_path / "li.csv")
+    cal = calibrate(export, load_scenario(TEAM), draws=0, seed=2)  # the scenario's team works Monday to Friday
+    assert cal.weekday_p is not None  # daily periods: the test is run, though the simple model has no factor
+    assert "saturday" not in cal.estimates and not any(s.key.startswith("behaviour.multipliers") for s in cal.settings)
+    assert any("4 report period(s)" in note and "left out" in note for note in cal.notes), cal.notes
+    assert cal.estimates["response"].identified
