@@ -3,14 +3,19 @@ model asks before every send: may this seat send this message now, at what cost,
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 from .calendar import Calendar
 from .ledger import CreditLedger
-from .limits import SeatLimits
-from .policy import PolicyState, ResponseRatePolicy
+from .limits import NO_LIMIT, SeatLimits
+from .policy import PolicyState, ResponseRatePolicy, SendCounts
 from .presets import GrantDay, Rules
 from .refund import credit_back
 
@@ -48,14 +53,88 @@ class Decision:
 class Seat:
     """One seat: its send limits, response-rate policy and per-period counters."""
 
-    def __init__(self, seat_id: int, rules: Rules, calendar: Calendar, activation_day: int) -> None:
+    def __init__(
+        self, seat_id: int, rules: Rules, calendar: Calendar, activation_day: int, counts: SendCounts | None = None
+    ) -> None:
         self.id = seat_id
+        self.rules = rules
+        self.calendar = calendar
         self.activation_day = activation_day
         self.limits = SeatLimits(rules, calendar, activation_day)
-        self.policy = ResponseRatePolicy(rules)
+        self.policy = ResponseRatePolicy(rules, counts)
         self.credits_this_period = 0
         self.open_profile_month = -1
         self.open_profile_used = 0
+
+    def open_profile_room(self, day: int) -> int:
+        """Free Open Profile InMails the seat has left in `day`'s calendar month (0: none are free)."""
+        if not self.rules.open_profile_free:
+            return 0
+        month = self.calendar.month_start(day)
+        if month != self.open_profile_month:
+            self.open_profile_month, self.open_profile_used = month, 0
+        allowance = self.rules.open_profile_monthly_allowance
+        return NO_LIMIT if allowance is None else allowance - self.open_profile_used
+
+    def credit_room(self) -> int:
+        """Credits the seat may still spend this grant period under the admin's per-seat limit (NO_LIMIT: none)."""
+        limit = self.rules.seat_monthly_limit
+        return NO_LIMIT if limit is None else limit - self.credits_this_period
+
+    def send_room(self, day: int) -> int:
+        """InMails the seat may still send on `day` before its daily or first-week limit binds."""
+        return min(self.limits.daily_room(day), self.limits.first_week_room(day))
+
+    def record_sends(self, day: int, inmails: int, credits: int, open_profile: int, bulk: int) -> None:
+        """Count InMails this seat sent on `day` (of which `credits` paid, `open_profile` free by that rule and
+        `bulk` sent in bulk) that the rules decided in a batch (`send_rooms`)."""
+        self.limits.record(day, inmails)
+        self.credits_this_period += credits
+        if open_profile:
+            self.open_profile_room(day)  # opens the month's count
+            self.open_profile_used += open_profile
+        self.policy.record_sends(day, inmails, one_to_one=inmails - bulk)
+
+
+class SendRooms(NamedTuple):
+    """The batch form of the send checks of `Account.try_send`, per seat for one day: how many InMails each
+    seat may still send before a limit binds. A seat in an improvement period sends one-to-one only."""
+
+    send: np.ndarray  # before the daily or first-week limit
+    daily: np.ndarray  # before the daily limit alone (the first check)
+    open_profile: np.ndarray  # free Open Profile InMails left this month
+    credits: np.ndarray  # credits under the per-seat limit
+    restricted: np.ndarray  # bool: bulk sending off
+    one_to_one: np.ndarray  # one-to-one InMails a restricted seat may still send today
+
+
+def free_messages(
+    rules: Rules, first_degree: npt.NDArray[np.bool_], open_profile: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """The batch form of `try_send`'s cost questions for messages to these candidates: which go to 1st-degree
+    connections (free, not InMails), and which are InMails the Open Profile rule may make free."""
+    connection = first_degree & rules.first_degree_free
+    opened = open_profile & ~connection & rules.open_profile_free
+    return connection, opened
+
+
+def send_rooms(seats: Sequence[Seat | None], day: int) -> SendRooms:
+    """`SendRooms` of `seats` (indexed by seat id; None: no such seat) on `day`."""
+    n = len(seats)
+    rooms = np.zeros((5, n), dtype=np.int64)
+    restricted = np.zeros(n, dtype=bool)
+    for sid, seat in enumerate(seats):
+        if seat is None:
+            continue
+        rooms[:, sid] = (
+            seat.send_room(day),
+            seat.limits.daily_room(day),
+            seat.open_profile_room(day),
+            seat.credit_room(),
+            seat.policy.one_to_one_room(day),
+        )
+        restricted[sid] = seat.policy.state is PolicyState.RESTRICTED
+    return SendRooms(rooms[0], rooms[1], rooms[2], rooms[3], restricted, rooms[4])
 
 
 class Account:
@@ -69,7 +148,9 @@ class Account:
         seat_ids: list[int],
         activation_days: list[int],
         start: date | None = None,
+        counts: Callable[[int], SendCounts] | None = None,
     ) -> None:
+        """`counts(seat_id)`, when given, is where each seat's response-rate rule keeps its counts."""
         if len(seat_ids) != len(activation_days) or not seat_ids:
             raise ValueError("an account needs at least one seat and one activation day per seat")
         self.rules = rules
@@ -82,7 +163,10 @@ class Account:
         self.monthly_grant = self.plan.monthly_credits * (len(seat_ids) if self.plan.per_seat else 1)
         cap = None if self.plan.cap_months is None else round(self.plan.cap_months * self.monthly_grant)
         self.ledger = CreditLedger(cap=cap, batch_expiry_days=self.plan.batch_expiry_days)
-        self.seats = {sid: Seat(sid, rules, calendar, day) for sid, day in zip(seat_ids, activation_days, strict=True)}
+        self.seats = {
+            sid: Seat(sid, rules, calendar, day, None if counts is None else counts(sid))
+            for sid, day in zip(seat_ids, activation_days, strict=True)
+        }
         self.inmails_sent = 0
         self.free_sent = 0
 
@@ -123,14 +207,13 @@ class Account:
         day = self.calendar.day(t)
         if not seat.policy.allows(day, bulk):
             return Decision(None, BlockReason.POLICY_RESTRICTED)
-        if seat.limits.daily_reached(day):
+        if seat.limits.daily_room(day) <= 0:
             return Decision(None, BlockReason.DAILY_LIMIT)
-        if seat.limits.first_week_reached(day):
+        if seat.limits.first_week_room(day) <= 0:
             return Decision(None, BlockReason.FIRST_WEEK_LIMIT)
-        cost = Cost.OPEN_PROFILE if open_profile and self._open_profile_free(seat, day) else Cost.CREDIT
+        cost = Cost.OPEN_PROFILE if open_profile and seat.open_profile_room(day) > 0 else Cost.CREDIT
         if cost is Cost.CREDIT:
-            limit = rules.seat_monthly_limit
-            if limit is not None and seat.credits_this_period >= limit:
+            if seat.credit_room() <= 0:
                 return Decision(None, BlockReason.SEAT_CREDIT_LIMIT)
             if not self.ledger.spend(t, seat_id, inmail):
                 return Decision(None, BlockReason.NO_CREDIT)
@@ -142,15 +225,6 @@ class Account:
         seat.policy.record_send(day, bulk)
         self.inmails_sent += 1
         return Decision(cost)
-
-    def _open_profile_free(self, seat: Seat, day: int) -> bool:
-        if not self.rules.open_profile_free:
-            return False
-        month = self.calendar.month_start(day)
-        if month != seat.open_profile_month:
-            seat.open_profile_month, seat.open_profile_used = month, 0
-        allowance = self.rules.open_profile_monthly_allowance
-        return allowance is None or seat.open_profile_used < allowance
 
     def credit_back(self, sent_at: float, response_delay: float | None) -> float | None:
         """When the credit of a paid InMail sent at `sent_at` comes back, given the delay of its first counting

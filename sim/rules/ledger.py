@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 
 class Movement(StrEnum):
     GRANT = "grant"
@@ -33,6 +36,26 @@ class Batch:
     created: float
     remaining: int
     expires_at: float | None
+
+
+def cap_room(cap: int | None, balance: int, amount: int) -> int:
+    """How many of `amount` arriving credits a pool holding `balance` keeps under its `cap` (the rest is
+    forfeited); the cap bounds the balance whenever credits arrive."""
+    return amount if cap is None else max(0, min(amount, cap - balance))
+
+
+def capped_walk(
+    balance: int, arriving: npt.NDArray[np.bool_], cap: int | None
+) -> tuple[npt.NDArray[np.bool_], int]:
+    """`cap_room` for a run of single-credit movements in order: `arriving` True where a credit comes in,
+    False where one is spent (the caller made sure none finds the pool empty). Which arrivals the cap
+    forfeits, and the balance after the run: a random walk reflected at the cap (Skorokhod)."""
+    walk = balance + np.cumsum(np.where(arriving, 1, -1))
+    if cap is None or not arriving.any():
+        return np.zeros(len(arriving), dtype=bool), int(walk[-1]) if len(walk) else balance
+    over = np.maximum.accumulate(np.maximum(walk - cap, 0))
+    forfeit: npt.NDArray[np.bool_] = np.diff(over, prepend=0) > 0
+    return forfeit, int(walk[-1] - over[-1])
 
 
 class LedgerError(RuntimeError):
@@ -80,7 +103,7 @@ class CreditLedger:
 
     def _add(self, t: float, amount: int, kind: Movement, seat: int | None, inmail: int | None) -> int:
         self._record(t, kind, amount, seat, inmail)
-        room = amount if self.cap is None else max(0, min(amount, self.cap - self.balance))
+        room = cap_room(self.cap, self.balance, amount)
         if amount - room:
             self._record(t, Movement.FORFEIT, amount - room, seat, inmail)
         if room:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from .calendar import Calendar
 from .presets import Rules
 
+NO_LIMIT = 2**62
+"""The room a seat has when no limit binds (larger than any number of attempts)."""
+
 
 class SeatLimits:
     """Counts one seat's InMails per calendar day and in its first week, and says when a limit is reached."""
@@ -31,21 +34,27 @@ class SeatLimits:
             self.day = day
             self.sent_today = 0
 
-    def daily_reached(self, day: int) -> bool:
+    def daily_room(self, day: int) -> int:
+        """InMails the seat may still send on `day` before the daily limit binds (NO_LIMIT: none)."""
         self._roll(day)
-        return self.daily_limit is not None and self.sent_today >= self.daily_limit
+        return NO_LIMIT if self.daily_limit is None else self.daily_limit - self.sent_today
+
+    def first_week_room(self, day: int) -> int:
+        """InMails the seat may still send on `day` before its first-week limit binds (NO_LIMIT: none)."""
+        if self.first_week_limit is None or not self.in_first_week(day):
+            return NO_LIMIT
+        return self.first_week_limit - self.sent_first_week
+
+    def daily_reached(self, day: int) -> bool:
+        return self.daily_room(day) <= 0
 
     def first_week_reached(self, day: int) -> bool:
-        return (
-            self.first_week_limit is not None
-            and self.in_first_week(day)
-            and self.sent_first_week >= self.first_week_limit
-        )
+        return self.first_week_room(day) <= 0
 
-    def record(self, day: int) -> None:
-        """Count one InMail sent on `day`."""
+    def record(self, day: int, n: int = 1) -> None:
+        """Count `n` InMails sent on `day`."""
         self._roll(day)
-        self.sent_today += 1
+        self.sent_today += n
         self.max_sent_in_a_day = max(self.max_sent_in_a_day, self.sent_today)
         if self.in_first_week(day):
-            self.sent_first_week += 1
+            self.sent_first_week += n

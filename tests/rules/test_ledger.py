@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.rules import CreditLedger, LedgerError, LedgerRow, Movement
-from sim.rules.ledger import Batch
+from sim.rules.ledger import Batch, cap_room, capped_walk
 
 
 def totals(ledger: CreditLedger) -> tuple[int, int, int, int, int]:
@@ -288,3 +291,45 @@ def test_check_detects_a_balance_above_the_cap() -> None:
     ledger.cap = 9
     with pytest.raises(LedgerError, match="above cap 9"):
         ledger.check()
+
+
+# --- batch forms: what the cap lets back -------------------------------------------------------------------------
+
+
+def test_cap_room_keeps_what_fits_under_the_cap() -> None:
+    assert cap_room(None, 10, 3) == 3
+    assert cap_room(12, 10, 3) == 2
+    assert cap_room(12, 12, 1) == 0
+    assert cap_room(12, 14, 1) == 0  # a balance above the cap (a lowered cap) lets nothing in
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    start=st.integers(0, 20),
+    cap=st.one_of(st.none(), st.integers(0, 25)),
+    moves=st.lists(st.booleans(), min_size=1, max_size=60),
+)
+def test_capped_walk_agrees_with_cap_room_one_move_at_a_time(start: int, cap: int | None, moves: list[bool]) -> None:
+    """The batch form (a walk reflected at the cap) forfeits exactly what the scalar form does move by move."""
+    if cap is not None:
+        start = min(start, cap)
+    arriving, forfeits, balance = [], [], start
+    for arrive in moves:
+        if not arrive and balance == 0:
+            continue  # the caller never spends from an empty pool
+        arriving.append(arrive)
+        kept = cap_room(cap, balance, 1) if arrive else 0
+        forfeits.append(arrive and not kept)
+        balance = balance + kept if arrive else balance - 1
+    if not arriving:
+        return
+    forfeit, end = capped_walk(start, np.asarray(arriving, dtype=bool), cap)
+    assert forfeit.tolist() == forfeits
+    assert end == balance
+
+
+def test_ledger_forfeits_what_cap_room_does_not_keep() -> None:
+    ledger = CreditLedger(cap=10)
+    ledger.grant(0.0, 8)
+    assert ledger.grant(1.0, 5) == cap_room(10, 8, 5) == 2
+    assert ledger.totals[Movement.FORFEIT] == 3

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim.rules import BlockReason, Calendar, Cost, SeatLimits, resolve
+from sim.rules.account import free_messages, send_rooms
+from sim.rules.limits import NO_LIMIT
 
 from .helpers import MONDAY, Ids, make_account
 
@@ -161,3 +165,65 @@ def test_seat_limits_without_limits_never_reached() -> None:
         limits.record(0)
     assert not limits.daily_reached(0)
     assert not limits.first_week_reached(0)
+
+
+# --- batch forms: the room before a limit binds ------------------------------------------------------------------
+
+
+def test_daily_room_counts_down_to_the_daily_limit() -> None:
+    limits = SeatLimits(resolve("seed"), Calendar(MONDAY), 0)
+    assert limits.daily_room(3) == 1000
+    limits.record(3, 999)
+    assert limits.daily_room(3) == 1
+    limits.record(3)
+    assert limits.daily_room(3) == 0 and limits.daily_reached(3)
+    assert limits.daily_room(4) == 1000  # a new day
+
+
+def test_first_week_room_only_in_the_first_week() -> None:
+    limits = SeatLimits(resolve("seed"), Calendar(MONDAY), 2)  # activated on a Wednesday
+    limits.record(2, 150)
+    assert limits.first_week_room(6) == 50  # Sunday of that week
+    assert limits.first_week_room(7) == NO_LIMIT  # the next Monday
+
+
+def test_no_limit_gives_unbounded_room() -> None:
+    limits = SeatLimits(resolve("linkedin-current"), Calendar(MONDAY), 0)
+    limits.record(0, 10_000)
+    assert limits.daily_room(0) == NO_LIMIT and limits.first_week_room(0) == NO_LIMIT
+
+
+def test_send_rooms_agree_with_try_send_one_at_a_time() -> None:
+    """The batch form of the send checks: a seat's room is exactly how many more InMails try_send allows."""
+    for extra in ({}, {"daily_limit": 30}, {"first_week_limit": 12}, {"seat_monthly_limit": 7}):
+        overrides = {"plans.recruiter.monthly_credits": 2000, **extra}
+        acc = make_account("seed", "recruiter", seats=3, activation=[0, 0, 1], overrides=overrides)
+        acc.grant(0)
+        ids = Ids()
+        clock = iter(1 + k / 1e5 for k in range(10**5))
+        for sid, n in ((1, 5), (2, 11), (3, 0)):
+            for _ in range(n):
+                acc.try_send(next(clock), sid, ids())
+        rooms = send_rooms([None, *acc.seats.values()], 1)
+        for sid in (1, 2, 3):
+            room = min(int(rooms.send[sid]), int(rooms.credits[sid]))
+            assert room < acc.ledger.balance  # so the pool does not bind first
+            sent = 0
+            while sent <= room and acc.try_send(next(clock), sid, ids()).allowed:
+                sent += 1
+            assert sent == room, (overrides, sid)
+
+
+def test_free_messages_agree_with_try_send_costs() -> None:
+    for preset in ("seed", "linkedin-current"):
+        rules = resolve(preset)
+        first = np.array([True, True, False, False])
+        opened = np.array([True, False, True, False])
+        connection, open_profile = free_messages(rules, first, opened)
+        acc = make_account(preset, "recruiter")
+        acc.grant(0)
+        ids = Ids()
+        for i in range(4):
+            cost = acc.try_send(1.0 + i / 10, 1, ids(), first_degree=bool(first[i]), open_profile=bool(opened[i])).cost
+            assert (cost is Cost.CONNECTION) is bool(connection[i])
+            assert (cost is Cost.OPEN_PROFILE) is bool(open_profile[i])

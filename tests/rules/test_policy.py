@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
 from sim.rules import BlockReason, Cost, PolicyState, ResponseRatePolicy, resolve
+from sim.rules.policy import rate_is_low, rates_are_low, trailing_rates, window_start
 
 from .helpers import Ids, make_account
 
@@ -296,3 +298,45 @@ def test_policy_block_comes_before_other_limits() -> None:
     # out of credit and restricted: a bulk send is refused as restricted, a one-to-one one for want of credit
     assert acc.try_send(22.5, 1, 2).reason is BlockReason.POLICY_RESTRICTED
     assert acc.try_send(22.6, 1, 3, bulk=False).reason is BlockReason.NO_CREDIT
+
+
+# --- batch forms: the trailing rate and the low-rate test --------------------------------------------------------
+
+
+def test_rates_are_low_agrees_with_rate_is_low() -> None:
+    rules = resolve("seed")
+    sent = np.array([0, 99, 100, 100, 100, 250, 1000])
+    responded = np.array([0, 0, 12, 13, 14, 32, 129])
+    batch = rates_are_low(rules, sent, responded)
+    assert batch.tolist() == [rate_is_low(rules, int(s), int(r)) for s, r in zip(sent, responded, strict=True)]
+    assert batch.tolist() == [False, False, True, False, False, True, True]
+
+
+def test_exactly_the_threshold_is_not_low() -> None:
+    rules = resolve("seed", {"policy_threshold": 0.07})
+    assert not rate_is_low(rules, 100, 7)
+    assert not rates_are_low(rules, np.array([100]), np.array([7]))[0]
+
+
+def test_trailing_rates_agree_with_trailing_rate() -> None:
+    policy = ResponseRatePolicy(resolve("seed"))
+    policy.record_sends(3, 40, one_to_one=0)
+    for _ in range(9):
+        policy.record_response(3)
+    sent, responded = policy.window_counts(5)
+    assert trailing_rates(np.array([sent, 0]), np.array([responded, 0]))[0] == policy.trailing_rate(5) == 9 / 40
+    assert np.isnan(trailing_rates(np.array([0]), np.array([0]))[0]) and policy.trailing_rate(40) is None
+
+
+def test_one_to_one_room_counts_down_a_restricted_seats_allowance() -> None:
+    policy = ResponseRatePolicy(resolve("seed"))
+    policy.state = PolicyState.RESTRICTED
+    assert policy.one_to_one_room(8) == 25
+    policy.record_sends(8, 10, one_to_one=10)
+    assert policy.one_to_one_room(8) == 15 and policy.allows(8, bulk=False) and not policy.allows(8, bulk=True)
+    assert policy.one_to_one_room(9) == 25
+
+
+def test_window_start_follows_the_window_rule_value() -> None:
+    assert window_start(resolve("seed"), 20) == 6
+    assert window_start(resolve("seed", {"policy_window_days": 30}), 20) == -10

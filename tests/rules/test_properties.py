@@ -194,7 +194,7 @@ def snapshot(acc: Account) -> Any:
         led.balance,
         [(b.created, b.remaining, b.expires_at) for b in led.batches],
         set(led._refunded),
-        {sid: copy.deepcopy((s.policy.sent_by_day, s.policy.responded_by_day)) for sid, s in acc.seats.items()},
+        {sid: copy.deepcopy(vars(s.policy.counts)) for sid, s in acc.seats.items()},
     )
 
 

@@ -46,6 +46,7 @@ import simpy
 from ...config.scenario import Scenario
 from ...rules import Calendar, PolicyState, Seat
 from ...rules.ledger import Movement
+from ...rules.policy import rates_are_low, trailing_rates, window_start
 from ..behaviour import NO_RESPONSE, Sampler, SimpleSampler, make_sampler
 from ..candidates import Population
 from ..events import urgent
@@ -67,7 +68,7 @@ from ..types import (
 from .draws import Uniforms
 from .ledger import FastLedger
 from .ordering import KEY_NEXT, Group, plan_day
-from .policy import ArrayPolicy
+from .policy import ArrayCounts
 from .scalar import scalar_day
 from .storage import MAX_MESSAGES, MessageColumns, SpendRegistry, TableSink, labelled
 from .vector import vector_day
@@ -104,8 +105,14 @@ class FastOutreach:
         self.rules = scenario.resolved_rules()
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
-        self.accounts, seats_by_spec = build_accounts(scenario, self.calendar)
-        self.registry = SpendRegistry(sum(spec.seats for spec in scenario.accounts))
+        n_seats = sum(spec.seats for spec in scenario.accounts)
+        # the response-rate rule's counts by [seat, day sent], for whole days at once
+        self.pol_sent = np.zeros((max(n_seats, 1), self.horizon + 1), dtype=np.int64)
+        self.pol_resp = np.zeros((max(n_seats, 1), self.horizon + 1), dtype=np.int64)
+        self.accounts, seats_by_spec = build_accounts(
+            scenario, self.calendar, lambda sid: ArrayCounts(self.pol_sent, self.pol_resp, sid)
+        )
+        self.registry = SpendRegistry(n_seats)
         for account in self.accounts.values():
             old = account.ledger
             account.ledger = FastLedger(old.cap, old.batch_expiry_days, self.registry)
@@ -139,19 +146,13 @@ class FastOutreach:
             for sid, seat in account.seats.items():
                 self.seat_objs[sid] = seat
                 self.seat_account[sid] = i
-        self.pol_sent = np.zeros((max(n_seats, 1), h + 1), dtype=np.int64)
-        self.pol_resp = np.zeros((max(n_seats, 1), h + 1), dtype=np.int64)
         self.pstate = np.zeros(max(n_seats, 1), dtype=np.int8)
-        self.policies: dict[int, ArrayPolicy] = {}
         n = len(self.senders)
         self.seat_of = np.full(n, -1, dtype=np.int64)
         self.bulk_share = np.asarray([r.group.bulk_share for r in self.senders], dtype=float)
         self.pers_share = np.asarray([r.group.personalised_share for r in self.senders], dtype=float)
         for r in self.senders:
             if r.account is not None and r.seat is not None:
-                policy = ArrayPolicy(rules, self.pol_sent, self.pol_resp, r.seat)
-                r.account.seats[r.seat].policy = policy
-                self.policies[r.seat] = policy
                 self.seat_of[r.sender] = r.seat
         self.seated = np.flatnonzero(self.seat_of >= 0)
         self.seated_rows = self.seat_of[self.seated]
@@ -249,18 +250,19 @@ class FastOutreach:
         rows = self.seated_rows
         if not len(rows):
             return
-        rules = self.rules
         sent_w, resp_w = self.window_sums(day)
-        # seats that may be judged low (a superset: the rule's own `evaluate` decides), or not in good standing
-        maybe_low = (sent_w >= rules.policy_min_sent) & (resp_w <= rules.policy_threshold * sent_w + 1)
         pstate = self.pstate
-        need = maybe_low | (pstate[rows] != OK_CODE)
-        for seat in rows[need].tolist():
-            pstate[seat] = POLICY_CODES[self.policies[seat].evaluate(day)]
+        # the state machine only moves for seats judged low today or not in good standing
+        need = rates_are_low(self.rules, sent_w, resp_w) | (pstate[rows] != OK_CODE)
+        for sid in rows[need].tolist():
+            seat = self.seat_objs[sid]
+            assert seat is not None
+            pstate[sid] = POLICY_CODES[seat.policy.evaluate(day)]
         self.policy_state[self.seated, day] = pstate[rows]
 
     def window_sums(self, day: int) -> tuple[np.ndarray, np.ndarray]:
-        lo = max(0, day - self.rules.policy_window_days)
+        """Each seated sender's (sent, responded) over the response-rate rule's window judged at `day`."""
+        lo = max(0, window_start(self.rules, day))
         rows = self.seated_rows
         return self.pol_sent[rows, lo:day].sum(axis=1), self.pol_resp[rows, lo:day].sum(axis=1)
 
@@ -274,10 +276,7 @@ class FastOutreach:
             if day < self.horizon:
                 account.ledger.expire_due(float(day))
         if day and len(self.seated_rows):
-            sent_w, resp_w = self.window_sums(day)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rate = np.where(sent_w > 0, resp_w / np.maximum(sent_w, 1), np.nan)
-            self.trailing_rate[self.seated, day - 1] = rate
+            self.trailing_rate[self.seated, day - 1] = trailing_rates(*self.window_sums(day))
 
     def run(self) -> ReplicationOutput:
         enabled = gc.isenabled()
@@ -290,8 +289,6 @@ class FastOutreach:
             self.close_day(self.horizon)
             self.drain(final=True)
             messages = self._messages() if self.keep else MessageLog()
-            for policy in self.policies.values():
-                policy.sync()
             self.messages = messages
             self.check_invariants()
             return ReplicationOutput(

@@ -1,19 +1,27 @@
 """The fast engine's pass in order: one lean pass over a day's attempts when a rule may refuse some of them
 (credits run out, a daily or first-week limit, a restricted seat, an Open Profile allowance, a seat's credit
-limit, the candidate pool), with the credits coming back applied in between, in (time, key) order."""
+limit, the candidate pool), with the credits coming back applied in between, in (time, key) order.
+
+The rules say how much room each seat has before a limit binds (`sim.rules.send_rooms`, the batch form of
+`Account.try_send`'s checks, asked in the same order) and what the cap lets back (`cap_room`); the pass only
+counts that room down in processing order. A refused attempt takes no candidate, so the k-th sent message
+goes to the k-th candidate in line."""
 
 from __future__ import annotations
 
 import heapq
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...rules import PolicyState, Rules
+from ...rules import BlockReason
+from ...rules.account import send_rooms
+from ...rules.ledger import cap_room
 from ...rules.refund import credit_back, earliest_credit_back
 from ..behaviour import NO_RESPONSE, SimpleSampler
-from ..types import COSTS, NO_CANDIDATES, POLICY_CODES
+from ..types import BLOCK_REASONS, COSTS, NO_CANDIDATES
 from .ledger import FORFEIT, REFUND, SPEND, LedgerPass
 from .ordering import KEY_CHECK, Plan
 
@@ -21,34 +29,98 @@ if TYPE_CHECKING:
     from .engine import FastOutreach
 
 CREDIT, OPEN, CONN = (COSTS.index(c) for c in ("credit", "open_profile", "connection"))
-RESTRICTED = POLICY_CODES[PolicyState.RESTRICTED]
-REASONS = ("policy_restricted", "daily_limit", "first_week_limit", "seat_credit_limit", "no_credit", NO_CANDIDATES)
-R_POLICY, R_DAILY, R_FIRST_WEEK, R_SEAT_LIMIT, R_NO_CREDIT, R_NO_CANDIDATES = range(1, len(REASONS) + 1)
+REASONS = BLOCK_REASONS
+"""Why an attempt was refused: code k (from 1) is REASONS[k - 1]."""
+R_POLICY, R_DAILY, R_FIRST_WEEK, R_SEAT_LIMIT, R_NO_CREDIT, R_NO_CANDIDATES = (
+    1 + REASONS.index(r)
+    for r in (
+        BlockReason.POLICY_RESTRICTED,
+        BlockReason.DAILY_LIMIT,
+        BlockReason.FIRST_WEEK_LIMIT,
+        BlockReason.SEAT_CREDIT_LIMIT,
+        BlockReason.NO_CREDIT,
+        NO_CANDIDATES,
+    )
+)
+Item = tuple[float, int, int, int, int]
+"""A credit due back: time, tie-break key, message, seat, account index."""
 
 
+@dataclass
 class Pass:
     """The outcome of `decide`."""
 
-    def __init__(
-        self,
-        ok: np.ndarray,
-        reason: np.ndarray,
-        cost: np.ndarray,
-        drawn: int,
-        ledgers: list[LedgerPass],
-        open_used: dict[int, int],
-        one_to_one: dict[int, int],
-        same_day: int,
-    ) -> None:
-        self.ok = ok  # which attempts were sent
-        self.reason = reason  # why the others were not: index into REASONS, from 1
-        self.cost = cost  # cost code of each message sent
-        self.drawn = drawn  # attempts that found a candidate (and drew from the sending stream)
-        self.ledgers = ledgers
-        self.open_used = open_used  # seats that asked for a free Open Profile InMail: their count this month
-        self.one_to_one = one_to_one  # restricted seats' one-to-one InMails today
-        self.same_day = same_day  # credits scheduled and given back within the day
+    ok: np.ndarray  # which attempts were sent
+    reason: np.ndarray  # why the others were not: a code into REASONS, from 1
+    cost: np.ndarray  # cost code of each message sent
+    drawn: int  # attempts that found a candidate (and drew from the sending stream)
+    ledgers: list[LedgerPass]
+    same_day: int  # credits scheduled and given back within the day
 
+
+class _Credits:
+    """The day's credits of every account as the pass moves them: spends, and credits coming back in
+    (time, key) order before each attempt (the queue from earlier days and a heap of today's)."""
+
+    def __init__(self, engine: FastOutreach, old: tuple[np.ndarray, ...]) -> None:
+        self.passes = [LedgerPass(ledger.balance) for ledger in engine.ledgers]
+        self.balance = [ledger.balance for ledger in engine.ledgers]
+        self.caps = [ledger.cap for ledger in engine.ledgers]
+        self.items: list[Item] = list(zip(*(c.tolist() for c in old), strict=True)) if len(old[0]) else []
+        self.ptr = 0
+        self.next_time = self.items[0][0] if self.items else math.inf
+        self.heap: list[Item] = []
+
+    def give_back(self, when: float, inmail: int, owner: int, a: int) -> None:
+        """A credit coming back to account `a`: a new batch, or forfeited where the cap keeps none."""
+        p = self.passes[a]
+        p.add(when, REFUND, owner, inmail)
+        p.refunded.append(inmail)
+        if cap_room(self.caps[a], self.balance[a], 1):
+            self.balance[a] += 1
+            p.new_batches.append(when)
+        else:
+            p.add(when, FORFEIT, owner, inmail)
+            p.forfeits += 1
+
+    def due_before(self, t: float, key: int) -> None:
+        """Give back every credit due before an attempt at (t, key)."""
+        items, heap = self.items, self.heap
+        n_items = len(items)
+        while True:
+            if heap and (self.ptr >= n_items or heap[0] < items[self.ptr]):
+                nxt = heap[0]
+                if nxt[0] > t or (nxt[0] == t and nxt[1] >= key):
+                    return
+                heapq.heappop(heap)
+            elif self.ptr < n_items:
+                nxt = items[self.ptr]
+                if nxt[0] > t or (nxt[0] == t and nxt[1] >= key):
+                    return
+                self.ptr += 1
+                self.next_time = items[self.ptr][0] if self.ptr < n_items else math.inf
+            else:
+                return
+            self.give_back(nxt[0], nxt[2], nxt[3], nxt[4])
+
+    def spend(self, a: int, t: float, sid: int, inmail: int) -> None:
+        self.balance[a] -= 1
+        p = self.passes[a]
+        if p.old_left:
+            p.old_left -= 1
+            p.spent_old += 1
+        else:
+            p.spent_new += 1
+        p.add(t, SPEND, sid, inmail)
+        p.spent.append(inmail)
+
+    def finish(self) -> list[LedgerPass]:
+        """Give back what is still due today; the passes with their end balances."""
+        for when, _, inmail, owner, a in sorted(self.items[self.ptr :] + self.heap):
+            self.give_back(when, inmail, owner, a)
+        for a, p in enumerate(self.passes):
+            p.balance = self.balance[a]
+        return self.passes
 
 
 def decide(
@@ -63,206 +135,114 @@ def decide(
     open_window: np.ndarray,
     old: tuple[np.ndarray, ...],
 ) -> Pass:
-    """One pass over the day's attempts in order, asking what `Account.try_send` asks (the rules'
-    order: 1st-degree connection, policy, daily limit, first week, Open Profile allowance, seat credit
-    limit, credits), with the credits due back applied before each attempt in (time, key) order. A
-    refused attempt takes no candidate, so the k-th sent message goes to the k-th candidate in line."""
-    t, sender, key, _ = plan
-    rules = engine.rules
-    sampler = engine.sampler
+    """One pass over the day's attempts in order, refusing what `Account.try_send` would refuse, in its order
+    (1st-degree connection, policy, daily limit, first week, Open Profile allowance, seat credit limit,
+    credits), with the credits due back applied before each attempt in (time, key) order."""
+    t, _, key, _ = plan
     n = len(t)
     tl, kl, sl, al, bl = t.tolist(), key.tolist(), seat.tolist(), account.tolist(), bulk.tolist()
     conn, opn = conn_window.tolist(), open_window.tolist()
     n_cand = len(conn)
-    seat_objs = engine.seat_objs
-    n_seats = len(seat_objs)
-    restricted = (engine.pstate[:n_seats] == RESTRICTED).tolist()
-    allowance_121 = rules.policy_restricted_daily_allowance
-    daily = n + 1 if rules.daily_limit is None else rules.daily_limit
-    room = [n + 1] * n_seats  # first-week InMails a seat may still send (n + 1: no limit today)
-    week = rules.first_week_limit
-    if week is not None:
-        for sid in set(sl):
-            seat_obj = seat_objs[sid]
-            assert seat_obj is not None
-            if seat_obj.limits.in_first_week(day):
-                room[sid] = week - seat_obj.limits.sent_first_week
-    month = engine.calendar.month_start(day)
-    op_allowance = rules.open_profile_monthly_allowance
-    seat_limit = rules.seat_monthly_limit
-    passes = [LedgerPass(ledger.balance) for ledger in engine.ledgers]
-    balance = [ledger.balance for ledger in engine.ledgers]
-    caps = [ledger.cap for ledger in engine.ledgers]
-
-    def give_back(when: float, inmail: int, owner: int, a: int) -> None:
-        """A credit coming back to account `a`'s pass: a new batch, or forfeited at the cap."""
-        p = passes[a]
-        p.add(when, REFUND, owner, inmail)
-        p.refunded.append(inmail)
-        cap = caps[a]
-        if cap is not None and balance[a] >= cap:
-            p.add(when, FORFEIT, owner, inmail)
-            p.forfeits += 1
-        else:
-            balance[a] += 1
-            p.new_batches.append(when)
-    today = [0] * n_seats
-    one_to_one = [0] * n_seats
-    open_used: dict[int, int] = {}
-    credits: dict[int, int] = {}
-    # credits due back today: the queue from earlier days, and a heap for those scheduled today
-    items = list(zip(*(c.tolist() for c in old), strict=True)) if len(old[0]) else []
-    n_items = len(items)
-    ptr = 0
-    next_time = items[0][0] if items else math.inf
-    heap: list[tuple[float, int, int, int, int]] = []
-    horizon = float(engine.horizon)
-    end = float(day + 1)
-    same_day = earliest_credit_back(rules) < 1  # a credit may come back the day it was spent
-    simple = isinstance(sampler, SimpleSampler)
-    cand = engine.population.order[engine.taken : engine.taken + n_cand]
-    if same_day and isinstance(sampler, SimpleSampler):
-        read_delay = sampler.read_delay[cand].tolist()
-        reply_delay = sampler.reply_delay[cand].tolist()
-        responds = sampler.responds_inmail[cand].tolist()
-        outcome = np.where(sampler.accepts[cand], 1, 2)
-        counted = engine.counts_code[outcome].tolist()
-    weekday = engine.weekdays[day]
-    msg0 = engine.n_msgs
-    base = engine.next_attempt - n
-    ok = bytearray(n)
-    reason = bytearray(n)
-    costs = bytearray(n_cand)
-    sent = 0
-    drawn = n
-    same = 0
+    rooms = send_rooms(engine.seat_objs, day)
+    restricted, one_to_one = rooms.restricted.tolist(), rooms.one_to_one.tolist()
+    daily, send, free, credit_room = (r.tolist() for r in (rooms.daily, rooms.send, rooms.open_profile, rooms.credits))
+    credits = _Credits(engine, old)
+    balance = credits.balance
+    refunds = _SameDay(engine, day, plan, personalised, bulk)
+    ok, reason, costs = bytearray(n), bytearray(n), bytearray(n_cand)
+    sent, drawn = 0, n
     for i in range(n):
         ti = tl[i]
-        if next_time <= ti or heap:  # credits due before this attempt go back first
-            ki = kl[i]
-            while True:
-                if heap and (ptr >= n_items or heap[0] < items[ptr]):
-                    nxt = heap[0]
-                    if nxt[0] > ti or (nxt[0] == ti and nxt[1] >= ki):
-                        break
-                    heapq.heappop(heap)
-                elif ptr < n_items:
-                    nxt = items[ptr]
-                    if nxt[0] > ti or (nxt[0] == ti and nxt[1] >= ki):
-                        break
-                    ptr += 1
-                    next_time = items[ptr][0] if ptr < n_items else math.inf
-                else:
-                    break
-                when, _, inmail, owner, a = nxt
-                give_back(when, inmail, owner, a)
+        if credits.next_time <= ti or credits.heap:
+            credits.due_before(ti, kl[i])
         if sent == n_cand:
-            if drawn == n:
-                drawn = i
+            drawn = min(drawn, i)
             reason[i] = R_NO_CANDIDATES
             continue
         sid = sl[i]
-        if conn[sent]:
-            cost = CONN
-        else:
-            if restricted[sid] and (bl[i] or one_to_one[sid] >= allowance_121):
+        cost = CONN
+        if not conn[sent]:
+            if restricted[sid] and (bl[i] or one_to_one[sid] <= 0):
                 reason[i] = R_POLICY
                 continue
-            if today[sid] >= daily:
+            if daily[sid] <= 0:
                 reason[i] = R_DAILY
                 continue
-            if room[sid] <= 0:
+            if send[sid] <= 0:
                 reason[i] = R_FIRST_WEEK
                 continue
-            cost = CREDIT
-            if opn[sent]:
-                used = open_used.get(sid)
-                if used is None:
-                    seat_obj = seat_objs[sid]
-                    assert seat_obj is not None
-                    used = seat_obj.open_profile_used if seat_obj.open_profile_month == month else 0
-                    open_used[sid] = used
-                if op_allowance is None or used < op_allowance:
-                    cost = OPEN
+            cost = OPEN if opn[sent] and free[sid] > 0 else CREDIT
             if cost == CREDIT:
-                if seat_limit is not None:
-                    spent_here = credits.get(sid)
-                    if spent_here is None:
-                        seat_obj = seat_objs[sid]
-                        assert seat_obj is not None
-                        spent_here = credits[sid] = seat_obj.credits_this_period
-                    if spent_here >= seat_limit:
-                        reason[i] = R_SEAT_LIMIT
-                        continue
+                if credit_room[sid] <= 0:
+                    reason[i] = R_SEAT_LIMIT
+                    continue
                 a = al[i]
                 if balance[a] <= 0:
                     reason[i] = R_NO_CREDIT
                     continue
-                if seat_limit is not None:
-                    credits[sid] += 1
-                balance[a] -= 1
-                p = passes[a]
-                if p.old_left:
-                    p.old_left -= 1
-                    p.spent_old += 1
-                else:
-                    p.spent_new += 1
-                inmail = msg0 + sent
-                p.add(ti, SPEND, sid, inmail)
-                p.spent.append(inmail)
-                if same_day:
-                    if simple:
-                        answers = responds[sent] and counted[sent]
-                        delay = read_delay[sent] + reply_delay[sent] if answers else None
-                    else:
-                        r = engine.senders[int(sender[i])]
-                        message = r.message(ti, weekday, bool(personalised[i]), bl[i])
-                        life = sampler.sample(int(cand[sent]), message)
-                        answers = life.outcome != NO_RESPONSE and rules.counts_as_response(life.outcome)
-                        delay = life.response_delay if answers else None
-                    item = same_day_refund(rules, ti, base + i, inmail, sid, a, delay, horizon, end)
-                    if item is not None:
-                        heapq.heappush(heap, item)
-                        same += 1
+                credit_room[sid] -= 1
+                credits.spend(a, ti, sid, engine.n_msgs + sent)
+                if refunds.possible:
+                    refunds.after_spend(credits, i, ti, sent, sid, a)
             else:
-                open_used[sid] += 1
-            today[sid] += 1
-            room[sid] -= 1
+                free[sid] -= 1
+            daily[sid] -= 1
+            send[sid] -= 1
             if restricted[sid] and not bl[i]:
-                one_to_one[sid] += 1
+                one_to_one[sid] -= 1
         ok[i] = 1
         costs[sent] = cost
         sent += 1
-    for when, _, inmail, owner, a in sorted(items[ptr:] + heap):
-        give_back(when, inmail, owner, a)
-    for a, p in enumerate(passes):
-        p.balance = balance[a]
     return Pass(
         np.frombuffer(ok, dtype=np.uint8).astype(bool),
         np.frombuffer(reason, dtype=np.int8).copy(),
         np.frombuffer(costs, dtype=np.int8)[:sent].copy(),
         drawn,
-        passes,
-        open_used,
-        {sid: c for sid, c in enumerate(one_to_one) if c},
-        same,
+        credits.finish(),
+        refunds.count,
     )
 
-def same_day_refund(
-    rules: Rules,
-    t: float,
-    attempt: int,
-    inmail: int,
-    sid: int,
-    a: int,
-    response_delay: float | None,
-    horizon: float,
-    end: float,
-) -> tuple[float, int, int, int, int] | None:
-    """The credit that a message sent at `t` (its first counting response after `response_delay`, None: none)
-    gets back before the day ends, if any (the refund rule, `credit_back`), at the time its event would fire."""
-    back = credit_back(rules, t, response_delay)
-    if back is None or back >= horizon:
-        return None
-    te = t + (back - t)
-    return (te, 4 * attempt + KEY_CHECK, inmail, sid, a) if te < horizon and te < end else None
+
+class _SameDay:
+    """Credits that today's spends get back before the day ends (only where the refund rule allows that),
+    from each message's lifecycle as the day's lifecycles computed with numpy will say."""
+
+    def __init__(
+        self, engine: FastOutreach, day: int, plan: Plan, personalised: np.ndarray, bulk: np.ndarray
+    ) -> None:
+        self.engine = engine
+        self.rules = engine.rules
+        self.sender, self.base = plan[1], plan[3]
+        self.personalised, self.bulk = personalised, bulk
+        self.possible = earliest_credit_back(self.rules) < 1  # a credit may come back the day it was spent
+        self.horizon = float(engine.horizon)
+        self.end = float(day + 1)
+        self.weekday = engine.weekdays[day]
+        self.count = 0
+        sampler = engine.sampler
+        self.simple = isinstance(sampler, SimpleSampler)
+        self.cand = engine.population.order[engine.taken : engine.taken + len(plan[0])]
+        if self.possible and isinstance(sampler, SimpleSampler):
+            self.read_delay = sampler.read_delay[self.cand].tolist()
+            self.reply_delay = sampler.reply_delay[self.cand].tolist()
+            self.responds = sampler.responds_inmail[self.cand].tolist()
+            self.counted = engine.counts_code[np.where(sampler.accepts[self.cand], 1, 2)].tolist()
+
+    def after_spend(self, credits: _Credits, i: int, ti: float, sent: int, sid: int, a: int) -> None:
+        """Attempt `i` at `ti`, the `sent`-th message sent today, spent a credit of account `a`."""
+        if self.simple:
+            answers = self.responds[sent] and self.counted[sent]
+            delay = self.read_delay[sent] + self.reply_delay[sent] if answers else None
+        else:
+            r = self.engine.senders[int(self.sender[i])]
+            message = r.message(ti, self.weekday, bool(self.personalised[i]), bool(self.bulk[i]))
+            life = self.engine.sampler.sample(int(self.cand[sent]), message)
+            answers = life.outcome != NO_RESPONSE and self.rules.counts_as_response(life.outcome)
+            delay = life.response_delay if answers else None
+        back = credit_back(self.rules, ti, delay)
+        if back is None or back >= self.horizon:
+            return
+        te = ti + (back - ti)
+        if te < self.horizon and te < self.end:
+            heapq.heappush(credits.heap, (te, 4 * (self.base + i) + KEY_CHECK, self.engine.n_msgs + sent, sid, a))
+            self.count += 1

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...rules.ledger import Batch, CreditLedger, LedgerError, LedgerRow, Movement
+from ...rules.ledger import Batch, CreditLedger, LedgerError, LedgerRow, Movement, cap_room, capped_walk
 from ..types import MOVES
 from .storage import ROW_DTYPES, Columns, LedgerRows, SpendRegistry
 
@@ -77,7 +77,7 @@ class FastLedger(CreditLedger):
 
     def _add(self, t: float, amount: int, kind: Movement, seat: int | None, inmail: int | None) -> int:
         self._record(t, kind, amount, seat, inmail)
-        room = amount if self.cap is None else max(0, min(amount, self.cap - self.balance))
+        room = cap_room(self.cap, self.balance, amount)
         if amount - room:
             self._record(t, Movement.FORFEIT, amount - room, seat, inmail)
         if room:
@@ -126,16 +126,7 @@ class FastLedger(CreditLedger):
             raise LedgerError("a credit refunded twice or refunded without being spent")
         reg.refunded[backs] = True
         n_spend = len(spends)
-        step = np.where(refund, 1, -1)
-        walk = self.balance + np.cumsum(step)
-        if self.cap is None or not len(backs):
-            forfeit = np.zeros(n, dtype=bool)
-            end = int(walk[-1])
-        else:
-            # the pool is capped when credits arrive: a reflected walk (Skorokhod), forfeits where it reflects
-            over = np.maximum.accumulate(np.maximum(walk - self.cap, 0))
-            forfeit = np.diff(over, prepend=0) > 0
-            end = int(walk[-1] - over[-1])
+        forfeit, end = capped_walk(self.balance, refund, self.cap)
         kind = np.where(refund, REFUND, SPEND).astype(np.int8)
         times, seats, inmails = t, seat, inmail
         n_forfeit = int(forfeit.sum())

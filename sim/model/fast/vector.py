@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...rules import PolicyState
+from ...rules.account import free_messages, send_rooms
 from ...rules.refund import credit_back_batch
 from ..behaviour import DayLifecycles, SimpleSampler
 from ..segmented import SegmentedSampler
-from ..types import COSTS, POLICY_CODES, InvariantError
+from ..types import COSTS, InvariantError
 from .in_order import REASONS, Pass, decide
 from .ordering import KEY_CHECK, Plan, due_refunds, split_by_day
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from .engine import FastOutreach
 
 CREDIT, OPEN, CONN, NONE = (COSTS.index(c) for c in ("credit", "open_profile", "connection", "none"))
-RESTRICTED = POLICY_CODES[PolicyState.RESTRICTED]
 
 
 @dataclass
@@ -56,21 +55,17 @@ def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
         return False
     t_all, s_all, key_all, base = plan
     n_all = len(t_all)
-    rules = engine.rules
     pop = engine.population
     seat_all = engine.seat_of[s_all]
     acct_all = engine.seat_account[seat_all]
     window = pop.order[engine.taken : engine.taken + min(n_all, pop.size - engine.taken)]
-    no = np.zeros(len(window), dtype=bool)
-    conn_window = pop.degree[window] == 1 if rules.first_degree_free else no
-    open_window = pop.open_profile[window] & ~conn_window if rules.open_profile_free else no
+    conn_window, open_window = free_messages(engine.rules, pop.degree[window] == 1, pop.open_profile[window])
     u = engine.sending.peek(2 * n_all)
     bulk_all = u[0::2] < engine.bulk_share[s_all]
     personalised_all = u[1::2] < engine.pers_share[s_all]
-    month = engine.calendar.month_start(day)
     old = due_refunds(engine, day, pop=False)
     loop = None
-    if not nothing_refuses(engine, day, seat_all, acct_all, conn_window, open_window, month):
+    if not nothing_refuses(engine, day, seat_all, acct_all, conn_window, open_window):
         loop = decide(engine, day, plan, seat_all, acct_all, bulk_all, personalised_all, conn_window, open_window, old)
         engine.days_in_order += 1
     if loop is None:
@@ -86,12 +81,12 @@ def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
             refused = loop.reason == code
             if refused.any():
                 engine.blocked[reason][:, day] += np.bincount(s_all[refused], minlength=len(engine.senders))
-    _send(engine, day, sends, loop, month, old)
+    _send(engine, day, sends, loop, old)
     return True
 
 
 def _send(
-    engine: FastOutreach, day: int, sends: Sends, loop: Pass | None, month: int, old: tuple[np.ndarray, ...]
+    engine: FastOutreach, day: int, sends: Sends, loop: Pass | None, old: tuple[np.ndarray, ...]
 ) -> None:
     """Commit a day's sends: nothing below can refuse them any more."""
     n = len(sends.t)
@@ -141,7 +136,7 @@ def _send(
         },
     )
     engine.n_msgs += n
-    _count(engine, day, sends, answered, counts, te_resp, loop, month)
+    _count(engine, day, sends, answered, counts, te_resp)
     due_today = r_time < float(day + 1)
     later = ~due_today
     split_by_day(r_time[later].astype(np.int64), tuple(c[later] for c in new_items), engine.refunds)
@@ -149,7 +144,8 @@ def _send(
     if loop is not None:
         if loop.same_day != int(due_today.sum()):
             raise InvariantError(f"day {day}: the pass in order and the batch disagree on same-day refunds")
-        _apply_pass(engine, day, loop, month)
+        for ledger, moved in zip(engine.ledgers, loop.ledgers, strict=True):
+            ledger.apply_pass(moved)
         return
     today = tuple(c[due_today] for c in new_items)
     _move_credits(engine, sends, msg, old, today)
@@ -162,8 +158,6 @@ def _count(
     answered: np.ndarray,
     counts: np.ndarray,
     te_resp: np.ndarray,
-    loop: Pass | None,
-    month: int,
 ) -> None:
     """The day's counters: sends, InMails and responses by sender; the policy's sends and responses; each
     seat's limits and credit counters; each account's InMail counts."""
@@ -184,26 +178,12 @@ def _count(
     n_seats = len(engine.seat_objs)
     c_inmail = np.bincount(seat[inmail], minlength=n_seats)
     c_open = np.bincount(seat[sends.opened], minlength=n_seats)
-    c_credit = c_inmail - c_open
-    engine.pol_sent[:, day] += c_inmail
+    c_bulk = np.bincount(seat[inmail & sends.bulk], minlength=n_seats)
     for sid in np.flatnonzero(c_inmail).tolist():
         seat_obj = engine.seat_objs[sid]
         assert seat_obj is not None
-        c = int(c_inmail[sid])
-        lim = seat_obj.limits
-        if lim.day != day:
-            lim.day, lim.sent_today = day, 0
-        lim.sent_today += c
-        if lim.sent_today > lim.max_sent_in_a_day:
-            lim.max_sent_in_a_day = lim.sent_today
-        if lim.in_first_week(day):
-            lim.sent_first_week += c
-        if c_credit[sid]:
-            seat_obj.credits_this_period += int(c_credit[sid])
-        if loop is None and c_open[sid]:
-            if seat_obj.open_profile_month != month:
-                seat_obj.open_profile_month, seat_obj.open_profile_used = month, 0
-            seat_obj.open_profile_used += int(c_open[sid])
+        n_open = int(c_open[sid])
+        seat_obj.record_sends(day, int(c_inmail[sid]), int(c_inmail[sid]) - n_open, n_open, int(c_bulk[sid]))
     n_accounts = len(engine.ledgers)
     free = np.bincount(account[sends.conn | sends.opened], minlength=n_accounts)
     sent_inmails = np.bincount(account[inmail], minlength=n_accounts)
@@ -212,17 +192,6 @@ def _count(
         acc.inmails_sent += int(sent_inmails[i])
 
 
-def _apply_pass(engine: FastOutreach, day: int, loop: Pass, month: int) -> None:
-    """What the pass in order decided of seats and credits: Open Profile and one-to-one counts, movements."""
-    for sid, used in loop.open_used.items():
-        seat_obj = engine.seat_objs[sid]
-        assert seat_obj is not None
-        seat_obj.open_profile_month, seat_obj.open_profile_used = month, used
-    for sid, count in loop.one_to_one.items():
-        policy = engine.policies[sid]
-        policy._one_to_one_day, policy._one_to_one_today = day, count
-    for i, ledger in enumerate(engine.ledgers):
-        ledger.apply_pass(loop.ledgers[i])
 
 
 def _move_credits(
@@ -268,35 +237,21 @@ def nothing_refuses(
     account: np.ndarray,
     conn_window: np.ndarray,
     open_window: np.ndarray,
-    month: int,
 ) -> bool:
-    """True when every attempt of the day will be sent: a candidate for each, no restricted seat, no
-    limit reached, and credits enough for every attempt (refunds only add)."""
+    """True when every attempt of the day will be sent: a candidate for each, no restricted seat, room under
+    every limit for all of a seat's attempts (the rules' `send_rooms`), and credits enough for every attempt
+    (refunds only add)."""
     n = len(seat)
     if len(conn_window) < n:
         return False
-    if n and (engine.pstate[seat] == RESTRICTED).any():
-        return False
-    rules = engine.rules
     n_seats = len(engine.seat_objs)
     attempts = np.bincount(seat, minlength=n_seats)
-    if rules.daily_limit is not None and n and attempts.max() > rules.daily_limit:
+    rooms = send_rooms(engine.seat_objs, day)
+    if (rooms.restricted & (attempts > 0)).any() or (attempts > rooms.send).any():
         return False
-    free_open = np.bincount(seat[open_window], minlength=n_seats) if open_window.any() else None
-    for sid in np.flatnonzero(attempts).tolist():
-        seat_obj = engine.seat_objs[sid]
-        assert seat_obj is not None
-        lim = seat_obj.limits
-        week = lim.first_week_limit
-        if week is not None and lim.in_first_week(day) and lim.sent_first_week + attempts[sid] > week:
-            return False
-        allowance = rules.open_profile_monthly_allowance
-        if free_open is not None and allowance is not None and free_open[sid]:
-            used = seat_obj.open_profile_used if seat_obj.open_profile_month == month else 0
-            if used + free_open[sid] > allowance:
-                return False
-        limit = rules.seat_monthly_limit
-        if limit is not None and seat_obj.credits_this_period + attempts[sid] > limit:
-            return False
+    if (attempts > rooms.credits).any():
+        return False
+    if open_window.any() and (np.bincount(seat[open_window], minlength=n_seats) > rooms.open_profile).any():
+        return False
     spends = np.bincount(account, minlength=len(engine.ledgers))
     return all(spends[i] <= ledger.balance for i, ledger in enumerate(engine.ledgers))
