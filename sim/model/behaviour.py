@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config.scenario import Behaviour, SimpleBehaviour
 from ..rules import Rules
+from ..rules.channels import email_response_probability
 from .candidates import Population
 from .streams import Streams
 
@@ -67,7 +68,7 @@ class SimpleSampler:
     def __init__(self, spec: SimpleBehaviour, rules: Rules, population: Population, streams: Streams) -> None:
         n = population.size
         self.p_inmail = spec.response_probability
-        self.p_email = spec.response_probability / rules.inmail_vs_email
+        self.p_email = email_response_probability(rules, spec.response_probability)
         self.accept_share = spec.accept_share
         self.read_delay = spec.read_delay.sample(streams["read"], n)
         u_response = streams["response"].random(n)

@@ -5,6 +5,8 @@ rule says so)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -70,11 +72,10 @@ class Outreach:
         self.rules = scenario.resolved_rules()
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
-        self.accounts, seats_by_spec = build_accounts(scenario, self.calendar)
+        ledger: Callable[[int | None, float | None], CreditLedger] = CreditLedger
         if tables == "summary":
-            for account in self.accounts.values():
-                old = account.ledger
-                account.ledger = DailyLedger(old.cap, old.batch_expiry_days, self.horizon)
+            ledger = partial(DailyLedger, horizon=self.horizon)
+        self.accounts, seats_by_spec = build_accounts(scenario, self.calendar, ledger=ledger)
         self.population = Population(scenario.candidates, self.streams)
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = self.streams["sending"]

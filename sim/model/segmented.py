@@ -17,6 +17,7 @@ import numpy as np
 from ..config.scenario import TeamGroup
 from ..config.segments import SegmentedBehaviour
 from ..rules import Rules
+from ..rules.channels import email_response_probability, read_wait, read_waits
 from .behaviour import NO_RESPONSE, DayLifecycles, Lifecycle, Message
 from .candidates import Population
 from .streams import Streams
@@ -29,8 +30,7 @@ class SegmentedSampler:
         n = population.size
         self.spec = spec
         self.mult = spec.multipliers
-        self.reminder_after = rules.reminder_after_days
-        self.inmail_vs_email = rules.inmail_vs_email
+        self.rules = rules
         attrs = streams["segments"]
         shares = np.array([s.share for s in spec.segments])
         self.segment = attrs.choice(len(spec.segments), size=n, p=shares / shares.sum())
@@ -80,9 +80,7 @@ class SegmentedSampler:
     def read_delay(self, candidate: int) -> float:
         """Days from sending to reading for this candidate (without a message, so tests can check the mixture)."""
         wait = min(float(self.login_wait[candidate]), float(self.notice_wait[candidate]))
-        if self.reminder_after is not None and wait > self.reminder_after:
-            wait = min(wait, self.reminder_after + float(self.reminder_wait[candidate]))
-        return wait
+        return read_wait(self.rules, wait, float(self.reminder_wait[candidate]))
 
     def probability(self, candidate: int, message: Message) -> float:
         """Chance that a read message gets a response."""
@@ -96,7 +94,7 @@ class SegmentedSampler:
         if message.scam_like:
             p *= m.scam_like
         if message.channel == "email":
-            p /= self.inmail_vs_email
+            p = email_response_probability(self.rules, p)
         return min(p, self.spec.cap)
 
     def sample(self, candidate: int, message: Message) -> Lifecycle:
@@ -129,9 +127,7 @@ class SegmentedSampler:
         """`sample` over arrays of InMails sent on one day (by recruiters of `groups[group]`), with the same
         operations in the same order (so the same floating-point results)."""
         wait = np.minimum(self.login_wait[cand], self.notice_wait[cand])
-        if self.reminder_after is not None:
-            ra = self.reminder_after
-            wait = np.where(wait > ra, np.minimum(wait, ra + self.reminder_wait[cand]), wait)
+        wait = read_waits(self.rules, wait, self.reminder_wait[cand])
         m = self.mult
         p = self.base[cand] * self.fit_mult[cand]
         lengths = np.asarray([m.length(g.message_length) * m.weekday(weekday) for g in groups])

@@ -7,18 +7,22 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from ..config.scenario import Scenario
-from ..rules import Account, Calendar
+from ..rules import Account, Calendar, CreditLedger
 from ..rules.policy import SendCounts
 from .recruiter import Recruiter
 
 
 def build_accounts(
-    scenario: Scenario, calendar: Calendar, counts: Callable[[int], SendCounts] | None = None
+    scenario: Scenario,
+    calendar: Calendar,
+    counts: Callable[[int], SendCounts] | None = None,
+    ledger: Callable[[int | None, float | None], CreditLedger] = CreditLedger,
 ) -> tuple[dict[str, Account], dict[str, list[tuple[Account, int, int]]]]:
     """Accounts by label, and for each account spec name its seats as (account, seat id, activation day).
 
     Single-member plans give each seat its own account, labelled `name-1`, `name-2`, ... `counts(seat_id)`,
-    when given, is where each seat's response-rate rule keeps its counts (the fast engine's arrays).
+    when given, is where each seat's response-rate rule keeps its counts (the fast engine's arrays), and `ledger(cap,
+    batch_expiry_days)` makes each account's credit pool.
     """
     rules = scenario.resolved_rules()
     accounts: dict[str, Account] = {}
@@ -30,14 +34,14 @@ def build_accounts(
         ids = list(range(next_seat, next_seat + spec.seats))
         next_seat += spec.seats
         if rules.plan(spec.plan).per_seat:
-            account = Account(rules, spec.plan, calendar, ids, days, start, counts)
+            account = Account(rules, spec.plan, calendar, ids, days, start, counts, ledger)
             accounts[spec.name] = account
             seats[spec.name] = [(account, sid, day) for sid, day in zip(ids, days, strict=True)]
         else:
             seats[spec.name] = []
             for i, (sid, day) in enumerate(zip(ids, days, strict=True)):
                 label = spec.name if spec.seats == 1 else f"{spec.name}-{i + 1}"
-                account = Account(rules, spec.plan, calendar, [sid], [day], start, counts)
+                account = Account(rules, spec.plan, calendar, [sid], [day], start, counts, ledger)
                 accounts[label] = account
                 seats[spec.name].append((account, sid, day))
     return accounts, seats

@@ -44,11 +44,7 @@ def raise_broken_invariants(model: Any, paid: int, problems: list[str]) -> None:
         if held != ledger.balance:
             problems.append(f"account {label}: batches hold {held} but the balance is {ledger.balance}")
         for seat in account.seats.values():
-            lim = seat.limits
-            if lim.daily_limit is not None and lim.max_sent_in_a_day > lim.daily_limit:
-                problems.append(f"seat {seat.id}: {lim.max_sent_in_a_day} InMails in a day")
-            if lim.first_week_limit is not None and lim.sent_first_week > lim.first_week_limit:
-                problems.append(f"seat {seat.id}: {lim.sent_first_week} InMails in its first week")
+            problems.extend(f"seat {seat.id}: {breach}" for breach in seat.limits.breaches())
     spent = sum(a.ledger.totals[Movement.SPEND] for a in model.accounts.values())
     if paid != spent:
         problems.append(f"{paid} paid InMails but {spent} credits spent")

@@ -149,8 +149,10 @@ class Account:
         activation_days: list[int],
         start: date | None = None,
         counts: Callable[[int], SendCounts] | None = None,
+        ledger: Callable[[int | None, float | None], CreditLedger] = CreditLedger,
     ) -> None:
-        """`counts(seat_id)`, when given, is where each seat's response-rate rule keeps its counts."""
+        """`counts(seat_id)`, when given, is where each seat's response-rate rule keeps its counts; `ledger(cap,
+        batch_expiry_days)` makes the credit pool (a `CreditLedger` that keeps its movements its own way)."""
         if len(seat_ids) != len(activation_days) or not seat_ids:
             raise ValueError("an account needs at least one seat and one activation day per seat")
         self.rules = rules
@@ -162,7 +164,7 @@ class Account:
         self.start = start or calendar.start
         self.monthly_grant = self.plan.monthly_credits * (len(seat_ids) if self.plan.per_seat else 1)
         cap = None if self.plan.cap_months is None else round(self.plan.cap_months * self.monthly_grant)
-        self.ledger = CreditLedger(cap=cap, batch_expiry_days=self.plan.batch_expiry_days)
+        self.ledger = ledger(cap, self.plan.batch_expiry_days)
         self.seats = {
             sid: Seat(sid, rules, calendar, day, None if counts is None else counts(sid))
             for sid, day in zip(seat_ids, activation_days, strict=True)

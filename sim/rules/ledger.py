@@ -66,15 +66,22 @@ class CreditLedger:
     """One pool of credits. `cap` bounds the balance whenever credits arrive (the excess is forfeited);
     `batch_expiry_days` makes each batch expire that long after it arrives."""
 
+    merges_alike = False
+    """Keep credits that never expire in one batch (they are alike): a saving for ledgers that hold many."""
+
     def __init__(self, cap: int | None = None, batch_expiry_days: float | None = None) -> None:
+        self._setup(cap, batch_expiry_days)
+        self.rows: list[LedgerRow] = []
+        self._spent_by: dict[int, int] = {}
+        self._refunded: set[int] = set()
+
+    def _setup(self, cap: int | None, batch_expiry_days: float | None) -> None:
+        """The pool's rules and its state; a subclass that keeps rows and spends its own way starts here."""
         self.cap = cap
         self.batch_expiry_days = batch_expiry_days
         self.batches: deque[Batch] = deque()
-        self.rows: list[LedgerRow] = []
         self.totals: dict[Movement, int] = {m: 0 for m in Movement}
         self.balance = 0
-        self._spent_by: dict[int, int] = {}
-        self._refunded: set[int] = set()
         self._clock = float("-inf")
 
     def _record(self, t: float, kind: Movement, amount: int, seat: int | None, inmail: int | None) -> None:
@@ -107,10 +114,48 @@ class CreditLedger:
         if amount - room:
             self._record(t, Movement.FORFEIT, amount - room, seat, inmail)
         if room:
-            expires = None if self.batch_expiry_days is None else t + self.batch_expiry_days
-            self.batches.append(Batch(t, room, expires))
+            self._hold(t, room)
             self.balance += room
         return room
+
+    def _hold(self, t: float, n: int) -> None:
+        """Batches for `n` credits arriving at `t` (the balance is the caller's)."""
+        if self.batch_expiry_days is None:
+            if self.merges_alike and self.batches:
+                self.batches[-1].remaining += n
+            else:
+                self.batches.append(Batch(t, n, None))
+        else:
+            self.batches.append(Batch(t, n, t + self.batch_expiry_days))
+
+    def hold_returned(self, times: list[float]) -> None:
+        """Batches for credits that came back one at a time at `times` and were kept (the balance is the
+        caller's): a bulk form of what `refund` does to the batches."""
+        if times and self.batch_expiry_days is None and self.merges_alike:
+            self._hold(times[0], len(times))
+            return
+        for when in times:
+            self._hold(when, 1)
+
+    def take_oldest(self, n: int) -> None:
+        """Take `n` credits from the batches, oldest first (the caller checked they are held; the balance is
+        the caller's): a bulk form of what `spend` does to the batches."""
+        while n:
+            head = self.batches[0]
+            used = min(n, head.remaining)
+            head.remaining -= used
+            n -= used
+            if head.remaining == 0:
+                self.batches.popleft()
+
+    def quiet_until(self, t: float) -> bool:
+        """True when no batch expires before `t`, and none made from now on could (expiry of a day or more)."""
+        if self.batch_expiry_days is None:
+            return True
+        if self.batch_expiry_days < 1:
+            return False
+        head = self.batches[0].expires_at if self.batches else None
+        return head is None or head >= t
 
     def grant(self, t: float, amount: int) -> int:
         """Add a monthly grant; returns how much the cap let in."""

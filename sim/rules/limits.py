@@ -58,3 +58,12 @@ class SeatLimits:
         self.max_sent_in_a_day = max(self.max_sent_in_a_day, self.sent_today)
         if self.in_first_week(day):
             self.sent_first_week += n
+
+    def breaches(self) -> list[str]:
+        """What this seat's record says broke a limit (empty: none): the invariant every engine checks."""
+        found = []
+        if self.daily_limit is not None and self.max_sent_in_a_day > self.daily_limit:
+            found.append(f"{self.max_sent_in_a_day} InMails in a day")
+        if self.first_week_limit is not None and self.sent_first_week > self.first_week_limit:
+            found.append(f"{self.sent_first_week} InMails in its first week")
+        return found

@@ -227,3 +227,12 @@ def test_free_messages_agree_with_try_send_costs() -> None:
             cost = acc.try_send(1.0 + i / 10, 1, ids(), first_degree=bool(first[i]), open_profile=bool(opened[i])).cost
             assert (cost is Cost.CONNECTION) is bool(connection[i])
             assert (cost is Cost.OPEN_PROFILE) is bool(open_profile[i])
+
+
+def test_breaches_name_a_limit_exceeded_and_nothing_else() -> None:
+    limits = SeatLimits(resolve("seed", {"daily_limit": 3, "first_week_limit": 5}), Calendar(MONDAY), 0)
+    limits.record(0, 3)
+    limits.record(1, 2)
+    assert limits.breaches() == []
+    limits.record(2, 4)  # as a broken engine might
+    assert limits.breaches() == ["4 InMails in a day", "9 InMails in its first week"]

@@ -109,13 +109,13 @@ class FastOutreach:
         # the response-rate rule's counts by [seat, day sent], for whole days at once
         self.pol_sent = np.zeros((max(n_seats, 1), self.horizon + 1), dtype=np.int64)
         self.pol_resp = np.zeros((max(n_seats, 1), self.horizon + 1), dtype=np.int64)
-        self.accounts, seats_by_spec = build_accounts(
-            scenario, self.calendar, lambda sid: ArrayCounts(self.pol_sent, self.pol_resp, sid)
-        )
         self.registry = SpendRegistry(n_seats)
-        for account in self.accounts.values():
-            old = account.ledger
-            account.ledger = FastLedger(old.cap, old.batch_expiry_days, self.registry)
+        self.accounts, seats_by_spec = build_accounts(
+            scenario,
+            self.calendar,
+            lambda sid: ArrayCounts(self.pol_sent, self.pol_resp, sid),
+            lambda cap, expiry: FastLedger(cap, expiry, self.registry),
+        )
         self.population = Population(scenario.candidates, self.streams)
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = Uniforms(self.streams["sending"])

@@ -3,12 +3,11 @@ bulk forms of a day's spends and refunds (all at once, or as recorded by a pass 
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
 
 import numpy as np
 
-from ...rules.ledger import Batch, CreditLedger, LedgerError, LedgerRow, Movement, cap_room, capped_walk
+from ...rules.ledger import CreditLedger, LedgerError, LedgerRow, Movement, capped_walk
 from ..types import MOVES
 from .storage import ROW_DTYPES, Columns, LedgerRows, SpendRegistry
 
@@ -45,14 +44,11 @@ class FastLedger(CreditLedger):
     on demand), and a bulk operation for a day's spends and refunds. Without batch expiry all credits are
     alike, so arriving credits join one batch instead of one `Batch` object per refund."""
 
+    merges_alike = True
+
     def __init__(self, cap: int | None, batch_expiry_days: float | None, registry: SpendRegistry) -> None:
-        # The base initialiser is not called: its per-InMail dict and set are replaced by `registry`.
-        self.cap = cap
-        self.batch_expiry_days = batch_expiry_days
-        self.batches: deque[Batch] = deque()
-        self.totals: dict[Movement, int] = {m: 0 for m in Movement}
-        self.balance = 0
-        self._clock = float("-inf")
+        # not the base initialiser: its rows, per-InMail dict and set are replaced by columns and `registry`
+        self._setup(cap, batch_expiry_days)
         self._registry = registry
         self.columns = Columns(ROW_DTYPES)
         self._pending = self.columns.pending
@@ -74,22 +70,6 @@ class FastLedger(CreditLedger):
         p["seat"].append(-1 if seat is None else seat)
         p["inmail"].append(-1 if inmail is None else inmail)
         self.totals[kind] += amount
-
-    def _add(self, t: float, amount: int, kind: Movement, seat: int | None, inmail: int | None) -> int:
-        self._record(t, kind, amount, seat, inmail)
-        room = cap_room(self.cap, self.balance, amount)
-        if amount - room:
-            self._record(t, Movement.FORFEIT, amount - room, seat, inmail)
-        if room:
-            if self.batch_expiry_days is None:
-                if self.batches:
-                    self.batches[-1].remaining += room
-                else:
-                    self.batches.append(Batch(t, room, None))
-            else:
-                self.batches.append(Batch(t, room, t + self.batch_expiry_days))
-            self.balance += room
-        return room
 
     def _spender(self, inmail: int) -> int | None:
         seat = self._registry.seat
@@ -144,33 +124,10 @@ class FastLedger(CreditLedger):
         self.totals[Movement.FORFEIT] += n_forfeit
         # Spends only reach credits held at the start (the caller checked the balance), so the batches are:
         # those credits less the spends, oldest first, then one batch per kept refund.
-        self._take_oldest(n_spend)
-        self._keep_returned(t[refund & ~forfeit].tolist())
+        self.take_oldest(n_spend)
+        self.hold_returned(t[refund & ~forfeit].tolist())
         self.balance = end
         self._clock = max(self._clock, float(t[-1]))
-
-    def _take_oldest(self, n: int) -> None:
-        """Take `n` credits from the batches, oldest first (the caller checked they are held)."""
-        while n:
-            head = self.batches[0]
-            used = min(n, head.remaining)
-            head.remaining -= used
-            n -= used
-            if head.remaining == 0:
-                self.batches.popleft()
-
-    def _keep_returned(self, times: list[float]) -> None:
-        """Batches for credits that came back at `times` and were kept: one shared batch without expiry."""
-        if not times:
-            return
-        if self.batch_expiry_days is None:
-            if self.batches:
-                self.batches[-1].remaining += len(times)
-            else:
-                self.batches.append(Batch(times[0], len(times), None))
-        else:
-            for when in times:
-                self.batches.append(Batch(when, 1, when + self.batch_expiry_days))
 
     def apply_pass(self, p: LedgerPass) -> None:
         """Record what the pass in order (`in_order.decide`) did: its rows, the spends from credits held
@@ -197,17 +154,8 @@ class FastLedger(CreditLedger):
         self.totals[Movement.SPEND] += len(p.spent)
         self.totals[Movement.REFUND] += len(p.refunded)
         self.totals[Movement.FORFEIT] += p.forfeits
-        self._take_oldest(p.spent_old)
-        self._keep_returned(p.new_batches[p.spent_new :])
+        self.take_oldest(p.spent_old)
+        self.hold_returned(p.new_batches[p.spent_new :])
         self.balance = p.balance
         if sum(b.remaining for b in self.batches) != self.balance:
             raise LedgerError("a pass in order left the batches out of step with the balance")
-
-    def quiet_until(self, t: float) -> bool:
-        """True when no batch expires before `t`, and none made from now on could (expiry of a day or more)."""
-        if self.batch_expiry_days is None:
-            return True
-        if self.batch_expiry_days < 1:
-            return False
-        head = self.batches[0].expires_at if self.batches else None
-        return head is None or head >= t
