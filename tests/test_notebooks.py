@@ -22,6 +22,10 @@ SMALL: dict[str, str] = {
         "POPULATION = 20000\nRESPONSE_PROBABILITY = 0.22\n"
     ),
     "03_refund_rules": "REPLICATIONS = 3\nHORIZON_DAYS = 20\nBLAST_RESPONSE = 0.08\nPERSONAL_RESPONSE = 0.30\n",
+    "04_recommend": (
+        "HORIZON_DAYS = 30\nDAILY_TARGETS = [1, 3, 8]\nFIRST_REPLICATIONS = 8\nMAX_REPLICATIONS = 60\n"
+        "DRY_LIMIT = 0.20\n"
+    ),
 }
 
 

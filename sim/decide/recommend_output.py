@@ -126,13 +126,18 @@ def explain(rec: Recommendation) -> str:
     def shown(v: float) -> str:
         return _money(v, currency) if spec.objective == "cost_per_response" else f"{v:,.1f}"
 
-    parts = [
-        f"Recommended: {top['candidate']}. Over {top['replications']} replications of {rec.base.horizon_days} days "
-        f"it gets {value} {word} on average ({100 * spec.confidence:g}% CI {shown(low)} to {shown(high)})"
-        + ("" if word == "responses" else f", {top['responses_mean']:,.1f} responses")
-        + f" for a total cost of {_money(top['total_cost_mean'], currency)}"
-        f" ({_money(top['cost_per_response_mean'], currency)} per response)."
-    ]
+    ci = f"({100 * spec.confidence:g}% CI {shown(low)} to {shown(high)})"
+    cost = f"a total cost of {_money(top['total_cost_mean'], currency)}"
+    if spec.objective == "cost_per_response":
+        gets = f"a response costs {value} on average {ci}: {top['responses_mean']:,.1f} responses for {cost}."
+    else:
+        extra = "" if word == "responses" else f", {top['responses_mean']:,.1f} responses"
+        gets = (
+            f"it gets {value} {word} on average {ci}{extra} for {cost} "
+            f"({_money(top['cost_per_response_mean'], currency)} per response)."
+        )
+    parts = [f"Recommended: {top['candidate']}. Over {top['replications']} replications of "
+             f"{rec.base.horizon_days} days {gets}"]  # fmt: skip
     limits = spec.all_constraints()
     if limits:
         parts.append(
@@ -174,9 +179,12 @@ def recommended_scenario(rec: Recommendation) -> dict[str, Any] | None:
 
 def tradeoff_figure(table: pd.DataFrame, objective: str) -> Any:
     """Responses against total cost and against the chance of a restricted seat, one point per plan."""
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
+    if "ipykernel" not in sys.modules:  # keep a notebook's inline backend; everywhere else, never a GUI
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from jinja2 import Environment, select_autoescape
 
-from ..config.costs import EXTRA_CREDIT_PRICES, HOURLY_COST_SOURCE, LIST_PRICES, PRICES_AS_OF
+from ..config.costs import EXTRA_CREDIT_PRICES, HOURLY_COST_SOURCE, LIST_PRICES, PRICES_AS_OF, CostsSpec
 
 if TYPE_CHECKING:
     from .recommend import Recommendation
@@ -80,16 +80,16 @@ def write_report(rec: Recommendation, folder: Path, table: pd.DataFrame, why: st
     """Write report.html into `folder` (tradeoff.png must be there)."""
     columns = _columns(table)
     rows = [{"state": row["state"], "cells": [_cell(row[c]) for c in columns]} for _, row in table.head(TOP).iterrows()]
-    used = {a.plan for a in (rec.chosen.scenario.accounts if rec.chosen else rec.base.accounts)}
-    costs = rec.base.costs
+    used = {a.plan for c in rec.candidates for a in c.scenario.accounts}
+    costs = rec.base.costs or CostsSpec()
     prices = [
-        (plan, f"{price:,.2f}", f"{costs.seat_price(plan):,.2f}" if costs else f"{price:,.2f}", source)
+        (plan, f"{price:,.2f}", f"{costs.seat_price(plan):,.2f}", source)
         for plan, (price, source) in LIST_PRICES.items()
-        if plan in used or plan in {a.plan for a in rec.base.accounts} or not used
+        if plan in used
     ]
     hourly = (
         f"Recruiters' time at {costs.recruiter_hourly_cost:,.2f} an hour ({HOURLY_COST_SOURCE})."
-        if costs and costs.recruiter_hourly_cost is not None
+        if costs.recruiter_hourly_cost is not None
         else "Recruiters' time is not counted (set costs.recruiter_hourly_cost to count it)."
     )
     html = (
