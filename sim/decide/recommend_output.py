@@ -202,6 +202,8 @@ def tradeoff_figure(table: pd.DataFrame, objective: str) -> Any:
         ax.scatter(x[chosen], table["responses_mean"][chosen], marker="*", color="#f4a582", edgecolor="black",
                    s=260, zorder=5, label="recommended")  # fmt: skip
         ax.set_xlabel(label)
+        if ax is right:
+            ax.set_xlim(-3, 103)
         ax.set_ylabel("responses (mean over replications)")
         ax.grid(alpha=0.3)
     fig.colorbar(points, ax=right, label="P(any seat restricted) %")

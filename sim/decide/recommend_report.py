@@ -11,6 +11,7 @@ import pandas as pd
 from jinja2 import Environment, select_autoescape
 
 from ..config.costs import EXTRA_CREDIT_PRICES, HOURLY_COST_SOURCE, LIST_PRICES, PRICES_AS_OF, CostsSpec
+from ..config.decide import EVENTS
 
 if TYPE_CHECKING:
     from .recommend import Recommendation
@@ -32,7 +33,8 @@ tr.chosen { background: #fdf1e6; font-weight: 600; }
 <img src="data:image/png;base64,{{ figure }}" alt="responses against cost and restriction risk" width="100%">
 <h2>The best plans</h2>
 <p class="note">Means over replications with {{ level }}% confidence intervals; probabilities with
-{{ level }}% Wilson intervals. A plan breaks a limit when the whole interval is past it.</p>
+{{ level }}% Wilson intervals and the one-sided {{ level }}% Wilson upper bound ("at most") that decides whether
+a plan keeps a limit; a plan breaks it when the one-sided lower bound is past it.</p>
 <table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for row in rows %}<tr class="{{ row.state }}">{% for v in row.cells %}
 <td{% if loop.index in (2, 3) %} class="text"{% endif %}>{{ v }}</td>{% endfor %}</tr>
@@ -69,17 +71,43 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _columns(table: pd.DataFrame) -> list[str]:
-    keep = ["rank", "candidate", "why", "replications", "objective", "objective_ci_low", "objective_ci_high",
-            "responses_mean", "total_cost_mean", "cost_per_response_mean"]  # fmt: skip
-    risks = [c for c in table.columns if c.startswith("P(") and "check" not in c]
-    return [c for c in keep if c in table] + risks
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _display(rec: Recommendation, table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """The ranked table in words: the objective with its CI, money, and each probability with its CI and the
+    one-sided bound the checks use."""
+    from .recommend_output import OBJECTIVE_WORDS
+
+    events = [c[2:-1] for c in table.columns if c.startswith("P(") and c.endswith(")")]
+    objective = f"{OBJECTIVE_WORDS[rec.spec.objective]} ({rec.spec.confidence:.0%} CI)"
+    head = ["rank", "plan", "why", "replications", objective, "responses", "total cost"]
+    head += [f"P({e}) (CI; bound)" for e in events]
+    rows = []
+    for _, row in table.head(TOP).iterrows():
+        cells = [str(row["rank"]), row["candidate"], row["why"], str(row["replications"])]
+        cells.append(
+            f"{_cell(row['objective'])} ({_cell(row['objective_ci_low'])} to {_cell(row['objective_ci_high'])})"
+        )
+        cells += [_cell(row["responses_mean"]), _cell(row["total_cost_mean"])]
+        for e in events:
+            p_low, p_high, up = row[f"P({e})_ci_low"], row[f"P({e})_ci_high"], row[f"P({e})_upper"]
+            cells.append(f"{_pct(row[f'P({e})'])} ({_pct(p_low)} to {_pct(p_high)}; at most {_pct(up)})")
+        rows.append(cells)
+    return head, rows
+
+
+def _limit(c: Any) -> str:
+    if c.event is not None:
+        return f"P({c.event}) at most {c.max_probability:.0%}: the chance that {EVENTS[c.event][1]}"
+    return str(c.name)
 
 
 def write_report(rec: Recommendation, folder: Path, table: pd.DataFrame, why: str) -> Path:
     """Write report.html into `folder` (tradeoff.png must be there)."""
-    columns = _columns(table)
-    rows = [{"state": row["state"], "cells": [_cell(row[c]) for c in columns]} for _, row in table.head(TOP).iterrows()]
+    columns, cells = _display(rec, table)
+    rows = [{"state": state, "cells": c} for state, c in zip(table["state"].head(TOP), cells, strict=True)]
     used = {a.plan for c in rec.candidates for a in c.scenario.accounts}
     costs = rec.base.costs or CostsSpec()
     prices = [
@@ -105,7 +133,7 @@ def write_report(rec: Recommendation, folder: Path, table: pd.DataFrame, why: st
             hidden=max(0, len(table) - TOP),
             objective=rec.spec.objective,
             levers=[f"{lv.label}: {', '.join(map(_cell, lv.choices))}" for lv in _levers(rec)],
-            limits=[c.name for c in rec.spec.all_constraints()],
+            limits=[_limit(c) for c in rec.spec.all_constraints()],
             as_of=PRICES_AS_OF,
             hourly=hourly,
             prices=prices,

@@ -49,9 +49,7 @@ def search(
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(
-        seed=seed % (2**32), n_startup_trials=min(10, max(2, trials // 4))
-    )
+    sampler = optuna.samplers.TPESampler(seed=seed % (2**32), n_startup_trials=min(10, max(2, trials // 4)))
     study = optuna.create_study(direction="maximize", sampler=sampler)
     seen: dict[str, tuple[Candidate, float, float]] = {}
     for _ in range(trials):
@@ -69,4 +67,3 @@ def search(
             break  # every candidate has been seen
     ranked = sorted(seen.values(), key=lambda item: (item[2] > 0, item[2], -item[1]))
     return [cand for cand, _, _ in ranked[:shortlist]], len(seen)
-

@@ -205,10 +205,7 @@ class _KN:
     def told_apart(self, alive: list[int], reps: dict[int, int]) -> bool:
         """Whether every pair left has had KN's largest number of replications (no pair can still swap)."""
         return all(
-            min(reps[i], reps[j]) >= self.h2 * self.s2[(i, j)] / self.delta**2
-            for i in alive
-            for j in alive
-            if i != j
+            min(reps[i], reps[j]) >= self.h2 * self.s2[(i, j)] / self.delta**2 for i in alive for j in alive if i != j
         )
 
 
