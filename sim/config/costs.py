@@ -61,7 +61,9 @@ class CostsSpec(BaseModel):
         description="plan -> price per seat per month, over the list prices (e.g. {recruiter: 700})",
     )
     extra_credit_price: dict[str, Money] = Field(
-        default_factory=dict, description="plan -> price of one extra InMail credit, where the plan sells them"
+        default_factory=dict,
+        description="plan -> price of one extra InMail credit, where the plan sells them; credits above the "
+        "preset's monthly grant (rules.overrides.plans.PLAN.monthly_credits) are charged at it",
     )
     recruiter_hourly_cost: Money | None = Field(
         None, description="a recruiter's cost per hour; when given, writing messages counts in the total cost"

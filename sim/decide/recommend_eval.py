@@ -12,7 +12,7 @@ import numpy as np
 
 from ..runner.executors import ExecutorSpec, run_tasks
 from ..runner.experiment import run_replication
-from .recommend_money import events, money_kpis
+from .recommend_money import events, fixed_costs, money_kpis
 from .recommend_space import Candidate
 
 CACHE_NAME = "evaluations.jsonl"
@@ -38,6 +38,7 @@ class Evaluations:
         self.ran = 0
         self.reused = 0
         self._counted: set[tuple[str, int, int]] = set()
+        self._fixed: dict[tuple[str, str], tuple[float, float]] = {}
         if self.path is not None and self.path.is_file():
             self._load(self.path)
 
@@ -90,10 +91,14 @@ class Evaluations:
     def rows(self, candidate: Candidate, replications: int) -> list[dict[str, float]]:
         """Replications 0..n-1 of `candidate`: its KPIs, money KPIs and events (all must be done)."""
         seed = self.seed_of(candidate)
+        priced = (candidate.key, repr(candidate.scenario.costs))  # the key names the simulation, not the prices
+        fixed = self._fixed.get(priced)
+        if fixed is None:
+            fixed = self._fixed[priced] = fixed_costs(candidate.scenario)
         rows = []
         for r in range(replications):
             kpis = self.done[(candidate.key, seed, r)]
-            rows.append({**kpis, **money_kpis(candidate.scenario, kpis), **events(kpis)})
+            rows.append({**kpis, **money_kpis(candidate.scenario, kpis, fixed), **events(kpis)})
         return rows
 
     def count(self, candidate: Candidate) -> int:

@@ -12,6 +12,7 @@ from ..config.scenario import Scenario, ScenarioError
 DAYS_PER_MONTH = 365.0 / 12.0
 MONEY_KPIS: tuple[str, ...] = (
     "seat_cost",
+    "extra_credit_cost",
     "time_cost",
     "total_cost",
     "cost_per_response",
@@ -40,6 +41,26 @@ def seat_cost(scenario: Scenario) -> float:
     return total
 
 
+def extra_credit_cost(scenario: Scenario) -> float:
+    """What the credits granted beyond the preset's monthly grant cost, where the plan sells them: a scenario
+    buys them by raising `rules.overrides.plans.<plan>.monthly_credits` (per seat), so they are simulated."""
+    from ..rules import UnknownPlanError, preset
+
+    costs = costs_of(scenario)
+    rules, listed = scenario.resolved_rules(), preset(scenario.rules.preset)
+    months = scenario.horizon_days / DAYS_PER_MONTH
+    total = 0.0
+    for account in scenario.accounts:
+        price = costs.credit_price(account.plan)
+        try:
+            extra = rules.plan(account.plan).monthly_credits - listed.plan(account.plan).monthly_credits
+        except UnknownPlanError:  # a plan the preset does not define: no listed grant to compare with
+            continue
+        if price is not None and extra > 0:
+            total += extra * account.seats * months * price
+    return total
+
+
 def personalised_share(scenario: Scenario) -> float:
     """The team's share of personalised messages, weighted by each group's planned volume."""
     weights = [g.count * g.daily_target for g in scenario.team]
@@ -48,20 +69,29 @@ def personalised_share(scenario: Scenario) -> float:
     return sum(w * g.personalised_share for w, g in zip(weights, scenario.team, strict=True)) / sum(weights)
 
 
-def money_kpis(scenario: Scenario, kpis: dict[str, float]) -> dict[str, float]:
-    """Total cost of seats plus, when an hourly cost is given, of writing the messages sent (InMails and
-    emails, personalised at the team's planned share); and that cost per response and per accepted InMail."""
+def fixed_costs(scenario: Scenario) -> tuple[float, float]:
+    """The costs that do not depend on a replication: seats, and extra credits."""
+    return seat_cost(scenario), extra_credit_cost(scenario)
+
+
+def money_kpis(
+    scenario: Scenario, kpis: dict[str, float], fixed: tuple[float, float] | None = None
+) -> dict[str, float]:
+    """Total cost of seats, of extra credits bought, and, when an hourly cost is given, of writing the messages
+    sent (InMails and emails, personalised at the team's planned share); and that cost per response and per
+    accepted InMail. `fixed`: the scenario's `fixed_costs`, when the caller already has them."""
     costs = costs_of(scenario)
-    seats = seat_cost(scenario)
+    seats, extra = fixed if fixed is not None else fixed_costs(scenario)
     time = 0.0
     if costs.recruiter_hourly_cost is not None:
         share = personalised_share(scenario)
         sent = kpis["inmails_sent"] + kpis["emails_sent"]
         minutes = sent * (share * costs.minutes_per_personalised_message + (1 - share) * costs.minutes_per_bulk_message)
         time = costs.recruiter_hourly_cost * minutes / 60.0
-    total = seats + time
+    total = seats + extra + time
     return {
         "seat_cost": seats,
+        "extra_credit_cost": extra,
         "time_cost": time,
         "total_cost": total,
         "cost_per_response": total / kpis["responses"] if kpis["responses"] else math.nan,

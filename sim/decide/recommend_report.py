@@ -53,8 +53,9 @@ Annual billing is cheaper and Recruiter contracts are negotiated; set your own i
 <table><tr><th>plan</th><th>price per seat per month</th><th>used here</th><th class="text">source</th></tr>
 {% for p in prices %}<tr><td>{{ p[0] }}</td><td>{{ p[1] }}</td><td>{{ p[2] }}</td><td class="text">{{ p[3] }}</td></tr>
 {% endfor %}</table>
-<p class="note">Extra InMail credits (where a plan sells them, {{ extra }}) are priced but not simulated: the
-grant is the plan's.</p>
+<p class="note">Extra InMail credits: raise a plan's grant with
+<code>rules.overrides.plans.PLAN.monthly_credits</code> (a lever too); the credits above the preset's grant are
+simulated and charged where the plan sells them ({{ extra }} per credit).</p>
 <p class="note">Files: ranked.csv (every plan), recommended.yaml (run it with <code>inmail-sim run</code>),
 recommendation.json, evaluations.jsonl (every replication, reused by a rerun).</p>
 </body></html>

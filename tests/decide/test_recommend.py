@@ -19,7 +19,7 @@ from sim.config.decide import Constraint
 from sim.config.scenario import load_scenario
 from sim.decide.recommend import recommend
 from sim.decide.recommend_eval import Evaluations
-from sim.decide.recommend_money import DAYS_PER_MONTH, money_kpis, seat_cost
+from sim.decide.recommend_money import DAYS_PER_MONTH, extra_credit_cost, money_kpis, seat_cost
 from sim.decide.recommend_select import Problem, select, wilson
 from sim.decide.recommend_space import Space
 from sim.runner.executors import ExecutorSpec
@@ -218,3 +218,45 @@ def test_cli_writes_the_folder_and_refuses_a_folder_it_did_not_write(tmp_path: P
     for name in ("ranked.csv", "recommendation.json", "recommended.yaml", "tradeoff.png", "report.html"):
         assert (tmp_path / "rec" / name).is_file(), name
     assert "Recommended: daily_target=9" in (tmp_path / "rec" / "report.html").read_text()
+
+
+def test_budget_keeps_the_plan_within_it() -> None:
+    """Most responses within a budget: seats cost the same in every replication, so the budget is decided
+    at once; the largest team it pays for is chosen."""
+    price = 100.0
+    months = 35 / DAYS_PER_MONTH
+    decide = {
+        "levers": [{"key": "seats", "values": [1, 2, 3]}],
+        "objective": "responses_within_budget",
+        "budget": 2.5 * price * months,
+        "first_replications": 4,
+        "max_replications": 20,
+        "step": 4,
+    }
+    data = {**one_seat(decide), "costs": {"seat_price_per_month": {"recruiter": price}}}
+    rec = recommend(load_scenario(data))
+    assert rec.chosen is not None and dict(rec.chosen.values) == {"seats": 2}
+    states = dict(zip(rec.table()["seats"], rec.table()["state"], strict=True))
+    assert states[3] == "infeasible" and states[1] == "eliminated"
+
+
+def test_extra_credits_are_simulated_and_charged() -> None:
+    """Raising a plan's monthly credits above the preset's grant buys extra credits at the plan's price."""
+    base = one_seat()
+    base["rules"] = {"preset": "linkedin-current", "overrides": {"plans.premium_business.monthly_credits": 40}}
+    base["accounts"] = [{"plan": "premium_business", "seats": 2}]
+    base["team"][0]["count"] = 2
+    scenario = load_scenario({**base, "decide": None})
+    months = 35 / DAYS_PER_MONTH
+    assert math.isclose(extra_credit_cost(scenario), (40 - 15) * 2 * months * 10.0)
+    listed = load_scenario({**base, "rules": {"preset": "linkedin-current"}, "decide": None})
+    assert extra_credit_cost(listed) == 0.0
+    ev = Evaluations(seed=3, executor=ExecutorSpec("serial"))
+    from sim.decide.recommend_space import Candidate, simulation_key
+
+    granted = []
+    for s in (scenario, listed):
+        cand = Candidate((), s, simulation_key(s))
+        ev.ensure([cand], 1)
+        granted.append(ev.rows(cand, 1)[0]["credits_granted"])
+    assert granted[0] > granted[1]
