@@ -7,6 +7,7 @@ import itertools
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -205,3 +206,35 @@ def test_parameter_table_in_docs_is_up_to_date() -> None:
     assert parameter_table() in text
     for source in ("LinkedIn", "assumption", "public figure"):
         assert source in text
+
+
+@pytest.mark.parametrize("preset", ["seed", "linkedin-current"])
+def test_quick_replies_count_as_each_preset_says(preset: str) -> None:
+    """Every candidate answers with a quick reply: under linkedin-current that is a response (the credit comes
+    back and the response rate sees it); under seed it is not (the credit comes back at the 7-day check)."""
+    from sim.model import ENGINES
+    from sim.rules import Movement
+
+    data = {
+        "rules": {"preset": preset},
+        "horizon_days": 40,
+        "accounts": [{"name": "c", "plan": "recruiter", "seats": 2}],
+        "team": [{"count": 2, "daily_target": 5}],
+        "candidates": {"population": 3000, "connections": {"first": 0, "second": 1, "third": 0}},
+        "behaviour": {"model": "simple", "response_probability": 1.0, "quick_reply_share": 1.0,
+                      "read_delay": {"dist": "fixed", "days": 1}, "reply_delay": {"dist": "fixed", "days": 1}},
+    }  # fmt: skip
+    for engine in ("reference", "fast"):
+        out = ENGINES[engine](sim.load_scenario(data), 0, 1).run()
+        outcomes = {str(o) for o in out.messages.outcome}
+        assert outcomes <= {"quick_reply", "none"} and "quick_reply" in outcomes
+        paid = np.asarray([str(c) == "credit" for c in out.messages.cost])
+        sent_at = np.asarray(out.messages.sent_at, dtype=float)[paid]
+        refunds = sum(a.ledger.totals[Movement.REFUND] for a in out.accounts.values())
+        counted = out.trailing_rate[~np.isnan(out.trailing_rate)]
+        if preset == "seed":
+            assert refunds == int((sent_at + 7 < 40).sum())
+            assert (counted == 0).all()
+        else:
+            assert refunds == int((sent_at + 2 < 40).sum())
+            assert counted.max() == 1.0

@@ -462,7 +462,7 @@ def test_segmented_sample_day_matches_the_samplers_own_sample() -> None:
     read_at, when, delay, outcome, follow_up = sampler.sample_day(
         [g.group for g in model.groups], model.group_of[sender], cand, t, personalised, model.weekdays[day]
     )
-    codes = {"accepted": 1, "declined": 2}
+    codes = {"accepted": 1, "declined": 2, "quick_reply": 3}
     for i in range(n):
         message = model.senders[sender[i]].message(float(t[i]), model.weekdays[day], bool(personalised[i]), True)
         life = sampler.sample(int(cand[i]), message)
@@ -484,7 +484,7 @@ def test_simple_sample_day_matches_the_samplers_own_sample() -> None:
     cand = rng.choice(scenario.candidates.population, n, replace=False)
     t = 9 + rng.random(n)
     day = sampler.sample_day(cand, t)
-    codes = {"accepted": 1, "declined": 2}
+    codes = {"accepted": 1, "declined": 2, "quick_reply": 3}
     for i in range(n):
         life = sampler.sample(int(cand[i]), model.senders[0].message(float(t[i]), 0, False, True))
         assert (life.read_at, life.responded_at, life.response_delay) == (
@@ -565,3 +565,10 @@ def test_day_end_balance_conserves_credits_while_sending(engine: str, preset: st
     }
     out = ENGINES[engine](sim.load_scenario(data), 0, 2, tables="summary").run()
     assert all(not days for days in _day_end_gaps(out).values())
+
+
+def test_matured_reading_of_the_13_percent_rule_gives_identical_tables() -> None:
+    data = _team(3, 40) | {"horizon_days": 60, "behaviour": {"model": "simple", "response_probability": 0.08}}
+    data["rules"] = {"preset": "seed", "overrides": {"policy_reading": "matured", "policy_maturity_days": 5}}
+    _, out = _both(sim.load_scenario(data), seed=4)
+    assert _states(out) >= {0, 1}

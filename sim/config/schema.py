@@ -210,6 +210,11 @@ class SimpleBehaviour(_Strict):
     model: Literal["simple"] = Field("simple", description="the behaviour model (simple: every candidate alike)")
     response_probability: Share = Field(0.2, description="chance a read InMail gets a response")
     accept_share: Share = Field(0.6, description="share of responses that accept")
+    quick_reply_share: Share = Field(
+        0.0,
+        description="share of responses that are a quick reply (a canned one-click answer) rather than an accept "
+        "or decline; it counts as a response only where the rules' response_kinds include quick_reply",
+    )
     read_delay: Delay = Field(
         default_factory=lambda: Exponential(dist="exponential", mean_days=2.0),
         description="days from sending to reading, e.g. {dist: exponential, mean_days: 2}",

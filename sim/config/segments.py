@@ -131,7 +131,12 @@ class SegmentedBehaviour(_Strict):
         default_factory=lambda: _exp(0.25), description="days from a noticed email to reading (assumption)"
     )
     reminder_noticed: Share = Field(0.3, description="chance a reminder email is noticed (assumption)")
-    accept_share: Share = Field(0.6, description="share of responses that accept (assumption)")
+    accept_share: Share = Field(0.6, description="share of accepts among accepts and declines (assumption)")
+    quick_reply_share: Share = Field(
+        0.1,
+        description="share of responses that are a one-click quick reply instead of an accept or decline "
+        "(assumption: LinkedIn publishes no figure; it counts as a response where response_kinds include it)",
+    )
     reply_delay: Delay = Field(
         default_factory=lambda: LogNormal(dist="lognormal", median_days=1.0, sigma=1.0),
         description="days from reading to responding (assumption)",

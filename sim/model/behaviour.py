@@ -16,8 +16,14 @@ from .candidates import Population
 from .streams import Streams
 
 NO_RESPONSE = "none"
-OUTCOMES = (NO_RESPONSE, "accepted", "declined")
-"""Outcome codes of the batch forms: 0 none, 1 accepted, 2 declined."""
+OUTCOMES = (NO_RESPONSE, "accepted", "declined", "quick_reply")
+"""Outcome codes of the batch forms: 0 none, 1 accepted, 2 declined, 3 quick reply."""
+
+
+def outcome_codes(quick: np.ndarray, accepts: np.ndarray) -> np.ndarray:
+    """The outcome code of a response: a quick reply, else an accept or a decline."""
+    codes: np.ndarray = np.where(quick, 3, np.where(accepts, 1, 2))
+    return codes
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +83,9 @@ class SimpleSampler:
         del u_response
         self.reply_delay = spec.reply_delay.sample(streams["reply_delay"], n)
         self.accepts = streams["outcome"].random(n) < self.accept_share
+        self.quick = (
+            streams["quick_reply"].random(n) < spec.quick_reply_share if spec.quick_reply_share else np.zeros(n, bool)
+        )
 
     def sample(self, candidate: int, message: Message) -> Lifecycle:
         t = message.sent_at
@@ -84,7 +93,7 @@ class SimpleSampler:
         responds = self.responds_inmail if message.channel == "inmail" else self.responds_email
         if not responds[candidate]:
             return Lifecycle(t + wait, NO_RESPONSE, math.inf)
-        outcome = "accepted" if self.accepts[candidate] else "declined"
+        outcome = OUTCOMES[int(outcome_codes(self.quick[candidate], self.accepts[candidate]))]
         delay = wait + float(self.reply_delay[candidate])
         return Lifecycle(t + wait, outcome, t + delay, response_delay=delay)
 
@@ -92,7 +101,7 @@ class SimpleSampler:
         """`sample` over arrays of InMails, with the same operations (so the same floating-point results)."""
         wait = self.read_delay[cand]
         delay = np.where(self.responds_inmail[cand], wait + self.reply_delay[cand], np.inf)
-        outcome = np.where(self.accepts[cand], 1, 2)
+        outcome = outcome_codes(self.quick[cand], self.accepts[cand])
         return DayLifecycles(t + wait, t + delay, delay, outcome, np.full(len(t), np.inf))
 
 

@@ -18,7 +18,7 @@ from ..config.scenario import TeamGroup
 from ..config.segments import SegmentedBehaviour
 from ..rules import Rules
 from ..rules.channels import email_response_probability, read_wait, read_waits
-from .behaviour import NO_RESPONSE, DayLifecycles, Lifecycle, Message
+from .behaviour import NO_RESPONSE, OUTCOMES, DayLifecycles, Lifecycle, Message, outcome_codes
 from .candidates import Population
 from .streams import Streams
 
@@ -76,6 +76,8 @@ class SegmentedSampler:
         self.reply_delay = spec.reply_delay.sample(streams["reply_delay"], n)
         self.follow_up_delay = spec.reply_delay.sample(streams["reply_delay"], n)
         self.u_outcome = streams["outcome"].random(n)
+        share = spec.quick_reply_share
+        self.quick = streams["quick_reply"].random(n) < share if share else np.zeros(n, dtype=bool)
 
     def read_delay(self, candidate: int) -> float:
         """Days from sending to reading for this candidate (without a message, so tests can check the mixture)."""
@@ -112,8 +114,8 @@ class SegmentedSampler:
                 delay = min(delay, max(wait, after) + float(self.follow_up_delay[candidate]))
         if math.isinf(delay):
             return Lifecycle(t + wait, NO_RESPONSE, math.inf, follow_up_at)
-        outcome = "accepted" if self.u_outcome[candidate] < self.spec.accept_share else "declined"
-        return Lifecycle(t + wait, outcome, t + delay, follow_up_at, delay)
+        code = outcome_codes(self.quick[candidate], self.u_outcome[candidate] < self.spec.accept_share)
+        return Lifecycle(t + wait, OUTCOMES[int(code)], t + delay, follow_up_at, delay)
 
     def sample_day(
         self,
@@ -149,5 +151,5 @@ class SegmentedSampler:
             answers = due & (self.u_follow_up[cand] < p * m.follow_up)
             again = np.maximum(wait, after) + self.follow_up_delay[cand]
             delay = np.where(answers, np.minimum(delay, again), delay)
-        outcome = np.where(self.u_outcome[cand] < self.spec.accept_share, 1, 2)
+        outcome = outcome_codes(self.quick[cand], self.u_outcome[cand] < self.spec.accept_share)
         return DayLifecycles(t + wait, t + delay, delay, outcome, follow_up)

@@ -12,7 +12,18 @@ import zlib
 
 import numpy as np
 
-STREAM_NAMES = ("population", "targeting", "sending", "segments", "fit", "read", "response", "reply_delay", "outcome")
+STREAM_NAMES = (
+    "population",
+    "targeting",
+    "sending",
+    "segments",
+    "fit",
+    "read",
+    "response",
+    "reply_delay",
+    "outcome",
+    "quick_reply",
+)
 
 
 def stream_key(name: str) -> int:

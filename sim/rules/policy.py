@@ -55,9 +55,15 @@ class DayCounts:
         return sum(self.sent_by_day.get(d, 0) for d in days), sum(self.responded_by_day.get(d, 0) for d in days)
 
 
+def window_end(rules: Rules, day: int) -> int:
+    """The day after the last day of the trailing window judged at the start of `day`: `day` itself when the
+    rule reads the responses so far, `policy_maturity_days` earlier when it reads matured InMails only."""
+    return day - (rules.policy_maturity_days if rules.policy_reading == "matured" else 0)
+
+
 def window_start(rules: Rules, day: int) -> int:
-    """The first day of the trailing window judged at the start of `day` (the window ends the day before)."""
-    return day - rules.policy_window_days
+    """The first day of the trailing window of `policy_window_days` days judged at the start of `day`."""
+    return window_end(rules, day) - rules.policy_window_days
 
 
 def rate_is_low(rules: Rules, sent: int, responded: int) -> bool:
@@ -117,8 +123,8 @@ class ResponseRatePolicy:
         self.counts.add_responded(sent_day, 1)
 
     def window_counts(self, day: int) -> tuple[int, int]:
-        """(sent, responded so far) over InMails sent in the `window` days before `day`."""
-        return self.counts.window(window_start(self.rules, day), day)
+        """(sent, responded so far) over the InMails of the trailing window judged at `day` (`window_start`)."""
+        return self.counts.window(window_start(self.rules, day), window_end(self.rules, day))
 
     def trailing_rate(self, day: int) -> float | None:
         sent, responded = self.window_counts(day)

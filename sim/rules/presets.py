@@ -56,6 +56,15 @@ class Rules(BaseModel):
     policy_threshold: float = Field(0.13, ge=0, le=1, description="minimum response rate of a seat")
     policy_min_sent: int = Field(100, ge=1, description="InMails in the window before the rate is judged")
     policy_window_days: int = Field(14, ge=1, description="trailing window of the response-rate rule")
+    policy_reading: Literal["responses_so_far", "matured"] = Field(
+        "responses_so_far",
+        description="responses_so_far: the InMails sent in the window and the responses they have had so far; "
+        "matured: only InMails at least policy_maturity_days old, so each had time to be answered (an assumption: "
+        "the public text does not say which LinkedIn uses)",
+    )
+    policy_maturity_days: int = Field(
+        7, ge=0, description="with policy_reading matured: how old an InMail must be before the rule counts it"
+    )
     policy_warning_days: int = Field(14, ge=1, description="length of a warning")
     policy_recheck_days: int = Field(7, ge=0, description="days after a warning ends before the re-check")
     policy_restricted_days: int = Field(14, ge=1, description="length of an improvement period (bulk off)")

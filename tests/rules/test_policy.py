@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.rules import BlockReason, Cost, PolicyState, ResponseRatePolicy, resolve
-from sim.rules.policy import rate_is_low, rates_are_low, trailing_rates, window_start
+from sim.rules.policy import rate_is_low, rates_are_low, trailing_rates, window_end, window_start
 
 from .helpers import Ids, make_account
 
@@ -340,3 +340,36 @@ def test_one_to_one_room_counts_down_a_restricted_seats_allowance() -> None:
 def test_window_start_follows_the_window_rule_value() -> None:
     assert window_start(resolve("seed"), 20) == 6
     assert window_start(resolve("seed", {"policy_window_days": 30}), 20) == -10
+
+
+# --- the rule's reading: responses so far, or matured InMails only ----------------------------------------------
+
+
+def test_matured_reading_leaves_out_inmails_younger_than_the_maturity_lag() -> None:
+    rules = resolve("seed", {"policy_reading": "matured", "policy_maturity_days": 7})
+    policy = ResponseRatePolicy(rules)
+    policy.record_sends(2, 50, one_to_one=0)  # 28 days before day 30: outside the window
+    policy.record_sends(10, 120, one_to_one=0)  # in [day 9, day 23): counted
+    policy.record_sends(25, 300, one_to_one=0)  # younger than 7 days at day 30: not yet counted
+    for _ in range(20):
+        policy.record_response(10)
+    assert (window_start(rules, 30), window_end(rules, 30)) == (9, 23)
+    assert policy.window_counts(30) == (120, 20)
+
+
+def test_responses_so_far_reading_counts_the_whole_trailing_window() -> None:
+    rules = resolve("seed")
+    policy = ResponseRatePolicy(rules)
+    policy.record_sends(25, 300, one_to_one=0)
+    assert (window_start(rules, 30), window_end(rules, 30)) == (16, 30)
+    assert policy.window_counts(30) == (300, 0)
+
+
+def test_matured_reading_does_not_judge_a_fresh_blast() -> None:
+    """300 InMails sent yesterday with no answer yet are judged low under responses_so_far, not when matured."""
+    so_far = resolve("seed")
+    matured = resolve("seed", {"policy_reading": "matured"})
+    for rules, low in ((so_far, True), (matured, False)):
+        policy = ResponseRatePolicy(rules)
+        policy.record_sends(29, 300, one_to_one=0)
+        assert policy.evaluate(30) is (PolicyState.WARNING if low else PolicyState.OK)

@@ -46,8 +46,8 @@ import simpy
 from ...config.scenario import Scenario
 from ...rules import Calendar, PolicyState, Seat
 from ...rules.ledger import Movement
-from ...rules.policy import rates_are_low, trailing_rates, window_start
-from ..behaviour import NO_RESPONSE, Sampler, SimpleSampler, make_sampler
+from ...rules.policy import rates_are_low, trailing_rates, window_end, window_start
+from ..behaviour import OUTCOMES, Sampler, SimpleSampler, make_sampler
 from ..candidates import Population
 from ..events import urgent
 from ..segmented import SegmentedSampler
@@ -171,7 +171,7 @@ class FastOutreach:
         self.taken = 0
         self.refunds: dict[int, list[tuple[np.ndarray, ...]]] = {}  # day -> (time, key, msg, seat, account)
         self.policy_responses: dict[int, list[tuple[Any, Any]]] = {}  # day -> (seat, sent day) for the policy
-        self.outcomes = [NO_RESPONSE, "accepted", "declined"]
+        self.outcomes = list(OUTCOMES)
         self.outcome_code = {o: i for i, o in enumerate(self.outcomes)}
         capacity = self.capacity()
         if capacity > MAX_MESSAGES:
@@ -263,8 +263,9 @@ class FastOutreach:
     def window_sums(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Each seated sender's (sent, responded) over the response-rate rule's window judged at `day`."""
         lo = max(0, window_start(self.rules, day))
+        hi = max(lo, window_end(self.rules, day))
         rows = self.seated_rows
-        return self.pol_sent[rows, lo:day].sum(axis=1), self.pol_resp[rows, lo:day].sum(axis=1)
+        return self.pol_sent[rows, lo:hi].sum(axis=1), self.pol_resp[rows, lo:hi].sum(axis=1)
 
     def close_day(self, day: int) -> None:
         """Midnight before `day`: yesterday's day-end balance (credits that expire at this midnight are still

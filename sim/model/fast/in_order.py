@@ -20,7 +20,7 @@ from ...rules import BlockReason
 from ...rules.account import send_rooms
 from ...rules.ledger import cap_room
 from ...rules.refund import credit_back, earliest_credit_back
-from ..behaviour import NO_RESPONSE, SimpleSampler
+from ..behaviour import NO_RESPONSE, SimpleSampler, outcome_codes
 from ..types import BLOCK_REASONS, COSTS, NO_CANDIDATES
 from .ledger import FORFEIT, REFUND, SPEND, LedgerPass
 from .ordering import KEY_CHECK, Plan
@@ -226,7 +226,8 @@ class _SameDay:
             self.read_delay = sampler.read_delay[self.cand].tolist()
             self.reply_delay = sampler.reply_delay[self.cand].tolist()
             self.responds = sampler.responds_inmail[self.cand].tolist()
-            self.counted = engine.counts_code[np.where(sampler.accepts[self.cand], 1, 2)].tolist()
+            codes = outcome_codes(sampler.quick[self.cand], sampler.accepts[self.cand])
+            self.counted = engine.counts_code[codes].tolist()
 
     def after_spend(self, credits: _Credits, i: int, ti: float, sent: int, sid: int, a: int) -> None:
         """Attempt `i` at `ti`, the `sent`-th message sent today, spent a credit of account `a`."""
