@@ -12,21 +12,9 @@ import zlib
 
 import numpy as np
 
-STREAM_NAMES = (
-    "population",
-    "targeting",
-    "sending",
-    "segments",
-    "fit",
-    "read",
-    "response",
-    "reply_delay",
-    "outcome",
-    "quick_reply",
-)
-
 
 def stream_key(name: str) -> int:
+    """A stable number for a stream's name (its spawn key)."""
     return zlib.crc32(name.encode("utf-8"))
 
 

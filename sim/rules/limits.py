@@ -45,12 +45,6 @@ class SeatLimits:
             return NO_LIMIT
         return self.first_week_limit - self.sent_first_week
 
-    def daily_reached(self, day: int) -> bool:
-        return self.daily_room(day) <= 0
-
-    def first_week_reached(self, day: int) -> bool:
-        return self.first_week_room(day) <= 0
-
     def record(self, day: int, n: int = 1) -> None:
         """Count `n` InMails sent on `day`."""
         self._roll(day)

@@ -148,12 +148,12 @@ def test_seat_limits_counters() -> None:
     limits = SeatLimits(resolve("seed", {"daily_limit": 2, "first_week_limit": 3}), Calendar(MONDAY), 0)
     limits.record(0)
     limits.record(0)
-    assert limits.daily_reached(0)
-    assert not limits.first_week_reached(0)
-    assert not limits.daily_reached(1)
+    assert limits.daily_room(0) <= 0
+    assert limits.first_week_room(0) > 0
+    assert limits.daily_room(1) > 0
     limits.record(1)
-    assert limits.first_week_reached(1)
-    assert not limits.first_week_reached(7)  # the week is over
+    assert limits.first_week_room(1) <= 0
+    assert limits.first_week_room(7) > 0  # the week is over
     limits.record(7)
     assert limits.sent_first_week == 3
     assert limits.max_sent_in_a_day == 2
@@ -163,8 +163,8 @@ def test_seat_limits_without_limits_never_reached() -> None:
     limits = SeatLimits(resolve("linkedin-current"), Calendar(MONDAY), 0)
     for _ in range(5000):
         limits.record(0)
-    assert not limits.daily_reached(0)
-    assert not limits.first_week_reached(0)
+    assert limits.daily_room(0) > 0
+    assert limits.first_week_room(0) > 0
 
 
 # --- batch forms: the room before a limit binds ------------------------------------------------------------------
@@ -176,7 +176,7 @@ def test_daily_room_counts_down_to_the_daily_limit() -> None:
     limits.record(3, 999)
     assert limits.daily_room(3) == 1
     limits.record(3)
-    assert limits.daily_room(3) == 0 and limits.daily_reached(3)
+    assert limits.daily_room(3) == 0
     assert limits.daily_room(4) == 1000  # a new day
 
 

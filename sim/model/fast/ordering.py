@@ -18,7 +18,7 @@ from ..recruiter import Recruiter
 if TYPE_CHECKING:
     from .engine import FastOutreach
 
-KEY_RESPONSE, KEY_CHECK, KEY_NEXT = 1, 2, 3
+KEY_CHECK, KEY_NEXT = 2, 3  # and 4A+1: the response, which moves no credit the engine queues
 NO_ITEMS = (np.empty(0), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64))
 Plan = tuple[np.ndarray, np.ndarray, np.ndarray, int]
 """A day's attempts in processing order: times, senders, tie-break keys, and the index of the first."""

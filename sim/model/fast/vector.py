@@ -20,7 +20,7 @@ from .ordering import KEY_CHECK, Plan, due_refunds, split_by_day
 if TYPE_CHECKING:
     from .engine import FastOutreach
 
-CREDIT, OPEN, CONN, NONE = (COSTS.index(c) for c in ("credit", "open_profile", "connection", "none"))
+CREDIT, OPEN, CONN = (COSTS.index(c) for c in ("credit", "open_profile", "connection"))
 
 
 @dataclass
