@@ -572,3 +572,28 @@ def test_matured_reading_of_the_13_percent_rule_gives_identical_tables() -> None
     data["rules"] = {"preset": "seed", "overrides": {"policy_reading": "matured", "policy_maturity_days": 5}}
     _, out = _both(sim.load_scenario(data), seed=4)
     assert _states(out) >= {0, 1}
+
+
+def test_refreshing_pool_gives_identical_tables_and_contacts_arrivals_only_once_they_arrive() -> None:
+    """A pool of 600 with 40 new candidates a day: the team runs dry of the first 600, then works through each
+    day's arrivals the day they come (never a candidate before its day)."""
+    data = _team(4, 30) | {"horizon_days": 30, "candidates": {"population": 600, "arrivals_per_day": 40}}
+    _, out = _both(sim.load_scenario(data), seed=8)
+    cand = np.asarray(out.messages.candidate)
+    day = np.floor(np.asarray(out.messages.sent_at)).astype(int)
+    arrived_on = np.where(cand < 600, 0, (cand - 600) // 40 + 1)
+    assert (arrived_on <= day).all()
+    assert (cand >= 600).sum() > 0
+    assert out.blocked["no_candidates"].sum() > 0  # arrivals are fewer than the team's attempts
+
+
+def test_pool_without_arrivals_keeps_its_contact_order() -> None:
+    """`arrivals_per_day: 0` (the default) draws the same candidates in the same order as before it existed."""
+    from sim.model.candidates import Population
+    from sim.model.streams import Streams
+
+    spec = sim.load_scenario(_team(1, 1)).candidates
+    pop = Population(spec, Streams(3, 0), horizon=50)
+    expected = Streams(3, 0)["targeting"].permutation(spec.population)
+    np.testing.assert_array_equal(pop.order, expected)
+    assert pop.size == spec.population

@@ -201,6 +201,13 @@ class CandidatesSpec(_Strict):
     )
     open_profile_share: Share = Field(0.05, description="Open Profile members")
     known_email_share: Share = Field(0.3, description="candidates whose email address is known")
+    arrivals_per_day: int = Field(
+        0,
+        ge=0,
+        le=10_000_000,
+        description="new candidates entering the pool each day after the first (a pool that refreshes); "
+        "they are contacted after those already there",
+    )
 
 
 class SimpleBehaviour(_Strict):

@@ -76,7 +76,7 @@ class Outreach:
         if tables == "summary":
             ledger = partial(DailyLedger, horizon=self.horizon)
         self.accounts, seats_by_spec = build_accounts(scenario, self.calendar, ledger=ledger)
-        self.population = Population(scenario.candidates, self.streams)
+        self.population = Population(scenario.candidates, self.streams, self.horizon)
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = self.streams["sending"]
         self.senders = staff(scenario, seats_by_spec)
@@ -130,7 +130,7 @@ class Outreach:
         """One send attempt: pick the next candidate, ask the rules, send and schedule the lifecycle."""
         day = int(t)
         channel = r.group.channel
-        candidate = self.population.peek(channel)
+        candidate = self.population.peek(channel, day)
         if candidate is None:
             self.blocked[NO_CANDIDATES][r.sender, day] += 1
             return

@@ -116,7 +116,7 @@ class FastOutreach:
             lambda sid: ArrayCounts(self.pol_sent, self.pol_resp, sid),
             lambda cap, expiry: FastLedger(cap, expiry, self.registry),
         )
-        self.population = Population(scenario.candidates, self.streams)
+        self.population = Population(scenario.candidates, self.streams, self.horizon)
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = Uniforms(self.streams["sending"])
         self.senders = staff(scenario, seats_by_spec)

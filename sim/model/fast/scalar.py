@@ -72,7 +72,7 @@ def attempt(engine: FastOutreach, day: int, t: float, s: int, index: int) -> Ite
     r = engine.senders[s]
     channel = r.group.channel
     pop = engine.population
-    candidate = pop.peek(channel)
+    candidate = pop.peek(channel, day)
     if candidate is None:
         engine.blocked[NO_CANDIDATES][s, day] += 1
         return None
