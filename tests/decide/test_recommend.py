@@ -260,3 +260,10 @@ def test_extra_credits_are_simulated_and_charged() -> None:
         ev.ensure([cand], 1)
         granted.append(ev.rows(cand, 1)[0]["credits_granted"])
     assert granted[0] > granted[1]
+
+
+def test_process_pool_gives_the_same_ranking_as_serial() -> None:
+    scenario = load_scenario(one_seat())
+    serial = recommend(scenario, executor=ExecutorSpec("serial")).table()
+    pooled = recommend(scenario, executor=ExecutorSpec("processes", jobs=2)).table()
+    assert pooled.equals(serial)
