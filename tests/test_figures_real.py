@@ -23,7 +23,7 @@ def blasting() -> sim.Results:
 
 @pytest.mark.parametrize("stem", sorted(plots.FIGURES))
 def test_run_figure_on_real_results(blasting: sim.Results, stem: str, tmp_path: Path) -> None:
-    figures = plots.run_figures(blasting.tables, 0.13, skip_empty=False)
+    figures = plots.run_figures(blasting.tables, 0.13, windows=(7,), skip_empty=False)
     check_png(figures[stem], tmp_path / f"{stem}.png")
 
 

@@ -125,7 +125,7 @@ def test_blasting_tables_satisfy_the_invariants(blasting: sim.Results) -> None:
 def test_blasting_team_enters_warning_and_restriction(blasting: sim.Results) -> None:
     states = set(blasting.seat_days["policy_state"].astype(str))
     assert {"warning", "restricted"} <= states
-    assert blasting.runs["sends_blocked_policy"].min() > 0
+    assert blasting.runs["sends_blocked_policy_restricted"].min() > 0
 
 
 def test_baseline_never_warned(baseline: sim.Results) -> None:

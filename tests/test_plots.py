@@ -105,7 +105,7 @@ def test_response_rate_many_seats(tmp_path: Path) -> None:
     grid["policy_state"] = np.select(
         [grid["trailing_rate"] < 0.06, grid["trailing_rate"] < 0.09], ["restricted", "warning"], "ok"
     )
-    fig = plots.response_rate(grid)
+    fig = plots.response_rate(grid, 0.13)
     assert "median" in legend_text(fig)
     check_png(fig, tmp_path / "response_rate_many.png")
 
@@ -124,7 +124,7 @@ def test_time_to_response(tables: dict[str, pd.DataFrame], tmp_path: Path, windo
 
 def test_kpi_vs_factor(tmp_path: Path) -> None:
     points = make_sweep_points()
-    fig = plots.kpi_vs_factor(points, "response_rate", "team_size", by="rules")
+    fig = plots.kpi_vs_factor(points, "response_rate", "team_size", by="rules", threshold=0.13)
     assert any(np.allclose(line.get_ydata(), 0.13) for line in fig.axes[0].get_lines())
     check_png(fig, tmp_path / "sweep_rr.png")
     seed_only = points[points["rules"] == "seed"]
@@ -141,7 +141,7 @@ def test_paired_differences(tmp_path: Path) -> None:
 
 
 def test_run_figures_returns_all_seven(tables: dict[str, pd.DataFrame], tmp_path: Path) -> None:
-    figures = plots.run_figures(tables, threshold=0.13)
+    figures = plots.run_figures(tables, threshold=0.13, windows=(7,))
     assert set(figures) == RUN_STEMS == set(plots.FIGURES)
     for stem, fig in figures.items():
         check_png(fig, tmp_path / f"{stem}.png", dpi=40)
@@ -149,7 +149,7 @@ def test_run_figures_returns_all_seven(tables: dict[str, pd.DataFrame], tmp_path
 
 def test_single_replication(tmp_path: Path) -> None:
     one = make_tables(replications=1, seats=2, days=30, seed=3)
-    figures = plots.run_figures(one, threshold=0.13)
+    figures = plots.run_figures(one, threshold=0.13, windows=(7,))
     assert set(figures) == RUN_STEMS
     for stem, fig in figures.items():
         check_png(fig, tmp_path / f"{stem}.png", dpi=40)
@@ -159,10 +159,10 @@ def test_zero_responses_and_no_blocks(tmp_path: Path) -> None:
     quiet = make_tables(replications=2, seats=3, days=30, responses=False, blocked=False, seed=5)
     assert quiet["inmails"]["responded_at"].isna().all()
     assert (quiet["seat_days"][REASONS].to_numpy() == 0).all()
-    figures = plots.run_figures(quiet, threshold=0.13)
+    figures = plots.run_figures(quiet, threshold=0.13, windows=(7,))
     assert "time_to_response" not in figures  # nothing to show, so skipped
     assert {"sends_and_blocks", "blocked_by_reason", "response_rate"} <= set(figures)
-    kept = plots.run_figures(quiet, threshold=0.13, skip_empty=False)
+    kept = plots.run_figures(quiet, threshold=0.13, windows=(7,), skip_empty=False)
     assert set(kept) == RUN_STEMS
     for stem, fig in kept.items():
         check_png(fig, tmp_path / f"{stem}.png", dpi=40)
@@ -171,8 +171,8 @@ def test_zero_responses_and_no_blocks(tmp_path: Path) -> None:
 def test_email_only_senders(tmp_path: Path) -> None:
     email = make_tables(replications=2, seats=0, days=30, email_seats=3, seed=9)
     assert (email["seat_days"]["policy_state"] == "").all()
-    check_png(plots.response_rate(email["seat_days"]), tmp_path / "rr_email.png", dpi=40)
-    figures = plots.run_figures(email, threshold=0.13)
+    check_png(plots.response_rate(email["seat_days"], 0.13), tmp_path / "rr_email.png", dpi=40)
+    figures = plots.run_figures(email, threshold=0.13, windows=(7,))
     assert "response_rate" not in figures
     for stem, fig in figures.items():
         check_png(fig, tmp_path / f"{stem}.png", dpi=40)
@@ -180,14 +180,14 @@ def test_email_only_senders(tmp_path: Path) -> None:
 
 def test_empty_tables_never_crash(tmp_path: Path, tables: dict[str, pd.DataFrame]) -> None:
     empty = {name: frame.iloc[0:0] for name, frame in tables.items()}
-    assert plots.run_figures(empty, threshold=0.13) == {}
-    kept = plots.run_figures(empty, threshold=0.13, skip_empty=False)
+    assert plots.run_figures(empty, threshold=0.13, windows=(7,)) == {}
+    kept = plots.run_figures(empty, threshold=0.13, windows=(7,), skip_empty=False)
     assert set(kept) == RUN_STEMS
     for stem, fig in kept.items():
         check_png(fig, tmp_path / f"{stem}.png", dpi=40)
     check_png(plots.kpi_vs_factor(pd.DataFrame(), "response_rate", "team_size"), tmp_path / "k.png", dpi=40)
     check_png(plots.paired_differences(make_paired_table().iloc[0:0]), tmp_path / "p.png", dpi=40)
-    assert plots.run_figures({}, threshold=0.13) == {}
+    assert plots.run_figures({}, threshold=0.13, windows=(7,)) == {}
 
 
 def test_long_horizon_many_accounts(tmp_path: Path) -> None:

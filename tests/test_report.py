@@ -185,7 +185,9 @@ def test_long_analytics_table_is_summarised(tmp_path: Path) -> None:
 def test_words() -> None:
     assert report.format_kpi("response_rate", 0.2417) == "24.2%"
     assert report.format_kpi("credits_per_response", 1.234) == "1.23"
-    assert report.format_kpi("inmails_sent", 2778.1) == "2,778.1"
+    assert report.format_kpi("inmails_sent", 2778.1) == "2,778"
+    assert report.format_kpi("inmails_sent", 12440.4) == "12,440"
+    assert report.format_kpi("inmails_sent", 277.81) == "277.8"
     assert report.format_kpi("inmails_sent", None) == "n/a"
     assert report.describe_delay({"dist": "exponential", "mean_days": 2}) == "exponential, mean 2 days"
     assert report.describe_delay({"dist": "fixed", "days": 1}) == "always 1 day"

@@ -81,6 +81,26 @@ def analytics(tables: dict[str, pd.DataFrame], start: date) -> pd.DataFrame:
     return _analytics_report(seat_weeks, moved, tables["account_days"], reps)
 
 
+COUNT_COLUMNS = ("sent", "accepted", "declined", "pending", "credits_spent", "credits_refunded", "credits_expired")
+
+
+def _pool_weeks(account_days: pd.DataFrame) -> pd.DataFrame:
+    """Per account and ISO week, summed over replications: credits expired, and the balance at the end of the
+    week's last day in each replication (divided by the replications, as every count is, it is their mean)."""
+    pool = account_days[["replication", "account", "day", "expired", "balance"]].copy()
+    pool["week"] = pd.to_datetime(account_days["date"]).dt.strftime("%G-W%V").to_numpy()
+    per_replication = (
+        pool.sort_values(["replication", "day"], kind="stable")
+        .groupby(["replication", "account", "week"], observed=True)
+        .agg(credits_expired=("expired", "sum"), balance_end=("balance", "last"))
+        .reset_index()
+    )
+    weeks = per_replication.groupby(["account", "week"], observed=True)[["credits_expired", "balance_end"]].sum()
+    weeks = weeks.reset_index()
+    weeks["seat"] = "all"
+    return weeks
+
+
 def _analytics_report(
     seat_weeks: pd.DataFrame, moved: pd.DataFrame, account_days: pd.DataFrame, reps: int
 ) -> pd.DataFrame:
@@ -88,17 +108,8 @@ def _analytics_report(
     seat_weeks["pending"] = seat_weeks["sent"] - seat_weeks["accepted"] - seat_weeks["declined"]
     report = seat_weeks.merge(moved, on=["account", "seat", "week"], how="outer").fillna(0)
     report["seat"] = report["seat"].astype(np.int64).astype(str)
-    pool = account_days.copy()
-    pool["week"] = pool["date"].dt.strftime("%G-W%V")
-    pool_weeks = (
-        pool.sort_values("day")
-        .groupby(["account", "week"], observed=True)
-        .agg(credits_expired=("expired", "sum"), balance_end=("balance", "last"))
-        .reset_index()
-    )
-    pool_weeks["seat"] = "all"
-    report = pd.concat([report, pool_weeks], ignore_index=True)
-    count_cols = ["sent", "accepted", "declined", "pending", "credits_spent", "credits_refunded", "credits_expired"]
+    report = pd.concat([report, _pool_weeks(account_days)], ignore_index=True)
+    count_cols = list(COUNT_COLUMNS)
     for col in [*count_cols, "balance_end"]:
         if col not in report:
             report[col] = 0

@@ -13,7 +13,7 @@ import yaml
 
 from ..config.scenario import Scenario
 from .analytics import _analytics_report, _credit_weeks, _inmail_weeks, _iso_weeks, _sum_parts, analytics
-from .kpis import HEADLINE, KPIS, replication_kpis
+from .kpis import HEADLINE, KPIS, format_value, replication_kpis
 from .stats import confidence_interval, summarise
 from .tables import (
     CATEGORICAL,
@@ -27,6 +27,7 @@ from .tables import (
     seat_days_table,
     sender_labels,
 )
+from .verdict import Context, verdict
 from .writer import (
     ReplicationWriter,
     TableWriter,
@@ -104,12 +105,20 @@ class Results:
     def analytics(self) -> pd.DataFrame:
         return analytics(self.tables, self.scenario.start)
 
+    def _figure_rules(self) -> dict[str, Any]:
+        """The rule values the run figures draw, from the scenario's resolved rules."""
+        rules = self.scenario.resolved_rules()
+        return {
+            "threshold": rules.policy_threshold,
+            "windows": (rules.refund_window_days,),
+            "window_days": rules.policy_window_days,
+        }
+
     def figures(self) -> dict[str, Any]:
         """Every run figure that has data, by file stem."""
         from ..present import plots
 
-        rules = self.scenario.resolved_rules()
-        return plots.run_figures(self.tables, rules.policy_threshold, windows=(rules.refund_window_days,))
+        return plots.run_figures(self.tables, **self._figure_rules())
 
     def plot_credit_balance(self) -> Any:
         from ..present import plots
@@ -124,7 +133,10 @@ class Results:
     def plot_response_rate(self, replication: int = 0) -> Any:
         from ..present import plots
 
-        return plots.response_rate(self.seat_days, self.scenario.resolved_rules().policy_threshold, replication)
+        rules = self.scenario.resolved_rules()
+        return plots.response_rate(
+            self.seat_days, rules.policy_threshold, replication, window_days=rules.policy_window_days
+        )
 
     def plot_sends_and_blocks(self) -> Any:
         from ..present import plots
@@ -179,28 +191,25 @@ class Results:
         figures.mkdir(exist_ok=True)
         from ..present import plots
 
-        rules = self.scenario.resolved_rules()
-        drawn = plots.run_figures(tables, rules.policy_threshold, windows=(rules.refund_window_days,))
+        drawn = plots.run_figures(tables, **self._figure_rules())
         for stem, fig in drawn.items():
             plots.save_figure(fig, figures / f"{stem}.png")
 
 
-def _fmt(value: float, percent: bool) -> str:
-    if percent:
-        return f"{100 * value:.1f}%"
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:.3g}"
-
-
-def headline_text(summary: dict[str, dict[str, float | int | None]]) -> str:
-    """The headline KPIs with their 95% CIs, one per line."""
-    lines = []
+def headline_text(summary: dict[str, dict[str, float | int | None]], scenario: Scenario | None = None) -> str:
+    """The verdict (a sentence per finding) and the headline KPIs with their 95% CIs, one per line, numbers as
+    the registry formats them. With `scenario`, days are dates and the sentences name the resolved threshold."""
+    ctx = Context()
+    if scenario is not None:
+        runs = summary.get("inmails_sent") or {}
+        ctx = Context(scenario.start, scenario.resolved_rules().policy_threshold,
+                      scenario.candidates.population, int(runs.get("n") or 0) or None)  # fmt: skip
+    lines = [f"  {line}" for line in verdict(summary, ctx)]
     for kpi in HEADLINE:
         s = summary.get(kpi)
         if not s or s["mean"] is None:
             continue
-        mean = float(s["mean"])
-        pct = kpi.endswith("_rate")
         low, high = s["ci_low"], s["ci_high"]
-        ci = "" if low is None or high is None else f"  (95% CI {_fmt(low, pct)} to {_fmt(high, pct)})"
-        lines.append(f"  {kpi:<26} {_fmt(mean, pct)}{ci}")
+        ci = "" if low is None or high is None else f"  (95% CI {format_value(kpi, low)} to {format_value(kpi, high)})"
+        lines.append(f"  {kpi:<32} {format_value(kpi, s['mean'], ctx.start)}{ci}")
     return "\n".join(lines)

@@ -1,4 +1,10 @@
-"""Confidence intervals over replications."""
+"""Confidence intervals over replications: one function per method, and the summary of a run's KPIs.
+
+A KPI's interval respects its range (its registry `bounds`): a count's interval never goes below zero and
+a share's stays within 0 and 1. Both are Student t intervals for the mean computed on a transformed scale
+and mapped back (the delta method): log for non-negative KPIs, logit for shares. Far from the bounds they
+agree with the plain t interval; near a bound they become asymmetric instead of crossing it.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .kpis import KPIS
+from .kpis import BY_NAME, KPIS, Bounds
+
+Interval = dict[str, float | int | None]
 
 
-def confidence_interval(values: Iterable[float], level: float = 0.95) -> dict[str, float | int | None]:
-    """Mean, standard deviation and a Student-t confidence interval over replications (NaNs dropped)."""
-    x = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+def _finite(values: Iterable[float]) -> np.ndarray:
+    return np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
+
+
+def confidence_interval(values: Iterable[float], level: float = 0.95) -> Interval:
+    """Mean, standard deviation and a Student-t confidence interval over replications (NaNs dropped): for
+    quantities of either sign, such as paired differences."""
+    x = _finite(values)
     n = int(x.size)
     if n == 0:
         return {"mean": None, "std": None, "ci_low": None, "ci_high": None, "n": 0}
@@ -26,6 +39,39 @@ def confidence_interval(values: Iterable[float], level: float = 0.95) -> dict[st
     return {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n}
 
 
-def summarise(runs: pd.DataFrame) -> dict[str, dict[str, float | int | None]]:
+def bounded_interval(values: Iterable[float], bounds: Bounds, level: float = 0.95) -> Interval:
+    """As `confidence_interval`, for a KPI whose values lie in a range: "non_negative" (a t interval on the
+    log scale, mean x exp(+-t se / mean)) or "share" (on the logit scale). A mean on the bound itself (all
+    replications zero, or all one) has a zero-width interval there."""
+    out = confidence_interval(values, level)
+    mean, std, n = out["mean"], out["std"], int(out["n"] or 0)
+    if mean is None or std is None or n < 2:
+        return out
+    t = float(stats.t.ppf(0.5 + level / 2, n - 1))
+    se = float(std) / math.sqrt(n)
+    m = float(mean)
+    if bounds == "share":
+        if m <= 0.0 or m >= 1.0:
+            return {**out, "ci_low": m, "ci_high": m}
+        centre, spread = math.log(m / (1 - m)), t * se / (m * (1 - m))
+        out["ci_low"] = 1 / (1 + math.exp(-(centre - spread)))
+        out["ci_high"] = 1 / (1 + math.exp(-(centre + spread)))
+        return out
+    if m <= 0.0:
+        return {**out, "ci_low": 0.0, "ci_high": 0.0}
+    factor = math.exp(min(t * se / m, 700.0))
+    out["ci_low"], out["ci_high"] = m / factor, m * factor
+    return out
+
+
+def kpi_interval(kpi: str, values: Iterable[float], level: float = 0.95) -> Interval:
+    """A KPI's mean and confidence interval by the method its registry range asks for."""
+    entry = BY_NAME.get(kpi)
+    if entry is None:
+        return confidence_interval(values, level)
+    return bounded_interval(values, entry.bounds, level)
+
+
+def summarise(runs: pd.DataFrame) -> dict[str, Interval]:
     """Each KPI's mean, std and 95% CI over the replications in `runs`."""
-    return {kpi: confidence_interval(runs[kpi].tolist()) for kpi in KPIS if kpi in runs}
+    return {kpi: kpi_interval(kpi, runs[kpi].tolist()) for kpi in KPIS if kpi in runs}

@@ -34,6 +34,8 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 from scipy import stats
 
+from ..output.kpis import BY_NAME, REGISTRY
+
 # matplotlib.dates is only partly annotated; calling it through Any keeps type checking quiet but honest
 mdates: Any = _mdates
 
@@ -125,29 +127,7 @@ _STATES: dict[str, tuple[str, str]] = {  # policy state -> (label, colour); orde
 }
 _NO_POLICY = {"", "n/a", "na", "none", "nan", "<na>"}
 
-_KPI_UNITS: dict[str, str] = {
-    "inmails_sent": "InMails",
-    "free_messages_sent": "messages",
-    "responses": "responses",
-    "accepted": "responses",
-    "declined": "responses",
-    "response_rate": "share of InMails",
-    "credits_granted": "credits",
-    "credits_spent": "credits",
-    "credits_refunded": "credits",
-    "credits_expired": "credits",
-    "credits_forfeited": "credits",
-    "credit_balance_end": "credits",
-    "refund_rate": "share of credits spent",
-    "sends_blocked_no_credit": "messages",
-    "sends_blocked_daily_limit": "messages",
-    "sends_blocked_first_week_limit": "messages",
-    "sends_blocked_policy": "messages",
-    "policy_warnings": "warnings",
-    "restricted_seat_days": "seat-days",
-    "credits_per_response": "credits per response",
-}
-_SHARE_KPIS = {"response_rate", "refund_rate"}
+_SHARE_KPIS = {k.name for k in REGISTRY if k.fmt == "share"}
 
 
 @contextmanager
@@ -477,9 +457,13 @@ def _shade_states(ax: Axes, codes: np.ndarray, edges: np.ndarray, alpha: float) 
     return shaded
 
 
-def response_rate(seat_days: pd.DataFrame, threshold: float = 0.13, replication: int = 0) -> Figure:
-    """Trailing 14-day response rate per seat with the threshold and the warning/grace/restricted periods."""
-    title = "Trailing 14-day response rate and the response-rate rule"
+def response_rate(
+    seat_days: pd.DataFrame, threshold: float | None, replication: int = 0, *, window_days: float | None = None
+) -> Figure:
+    """Each seat's trailing response rate (over the rule's window of `window_days`) with the rule's threshold
+    and the warning/grace/restricted periods; both values come from the run's resolved rules."""
+    trailing = f"Trailing {float(window_days):g}-day" if window_days is not None else "Trailing"
+    title = f"{trailing} response rate and the response-rate rule"
     if seat_days is None or seat_days.empty:
         return _no_data(title)
     df = _with_replication(seat_days)
@@ -547,12 +531,14 @@ def response_rate(seat_days: pd.DataFrame, threshold: float = 0.13, replication:
             ax.fill_between(x, q10, q90, color=_PALETTE[0], alpha=0.12, linewidth=0, label="10th-90th percentile")
             ax.fill_between(x, q25, q75, color=_PALETTE[0], alpha=0.28, linewidth=0, label="interquartile range")
             ax.plot(x, q50, color=_PALETTE[0], label=f"median of {len(seats)} seats", zorder=3)
-        _threshold_line(ax, threshold)
+        if threshold is not None:
+            _threshold_line(ax, threshold)
         drawn = [line.get_ydata() for line in ax.get_lines()] + ([q90] if many else [])
         finite = np.concatenate([np.asarray(d, dtype=np.float64).ravel() for d in drawn]) if drawn else np.array([])
         finite = finite[np.isfinite(finite)]
-        top = float(finite.max()) if finite.size else threshold
-        upper = max(top, threshold) * 1.15 + 0.01
+        floor = threshold if threshold is not None else 0.0
+        top = float(finite.max()) if finite.size else floor
+        upper = max(top, floor) * 1.15 + 0.01
         ax.set_ylim(-0.015 * upper, upper)  # a little below zero, so a seat with no responses stays visible
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.set_ylabel("response rate\n(share of InMails)")
@@ -851,8 +837,9 @@ def refunds_per_week(credits: pd.DataFrame) -> Figure:
     return fig
 
 
-def time_to_response(inmails: pd.DataFrame, windows: Sequence[float] = (7,)) -> Figure:
-    """Distribution of time from send to response (days) for answered InMails, with the refund windows."""
+def time_to_response(inmails: pd.DataFrame, windows: Sequence[float]) -> Figure:
+    """Distribution of time from send to response (days) for answered InMails, with the refund windows (the
+    run's resolved `refund_window_days`)."""
     title = "Time from sending to response"
     if inmails is None or inmails.empty or "responded_at" not in inmails.columns:
         return _no_data(title, "no messages")
@@ -939,10 +926,10 @@ def time_to_response(inmails: pd.DataFrame, windows: Sequence[float] = (7,)) -> 
 
 def _kpi_label(kpi: str) -> str:
     """An axis label for a KPI with its unit."""
-    unit = _KPI_UNITS.get(kpi)
-    if unit is None:
+    entry = BY_NAME.get(kpi)
+    if entry is None:
         return _humanise(kpi)
-    return f"{_humanise(kpi)} ({unit})"
+    return f"{_humanise(kpi)} ({entry.unit})"
 
 
 def kpi_vs_factor(
@@ -951,7 +938,7 @@ def kpi_vs_factor(
     factor: str,
     by: str | None = None,
     *,
-    threshold: float = 0.13,
+    threshold: float | None = None,
     xlabel: str | None = None,
 ) -> Figure:
     """A KPI's mean with its 95% CI band against a sweep factor, one line per value of `by`."""
@@ -1008,7 +995,7 @@ def kpi_vs_factor(
             ax.set_xticks(range(len(categories)), [str(c) for c in categories])
             ax.set_xlim(-0.5, len(categories) - 0.5)
             ax.grid(axis="x", visible=False)
-        if kpi == "response_rate":
+        if kpi == "response_rate" and threshold is not None:
             _threshold_line(ax, threshold)
         if kpi in _SHARE_KPIS:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))
@@ -1116,7 +1103,7 @@ FIGURES: dict[str, Callable[..., Figure]] = {
     "time_to_response": time_to_response,
 }
 
-_FIGURE_TABLE: dict[str, str] = {
+FIGURE_TABLES: dict[str, str] = {  # figure -> the table it is drawn from
     "credit_balance": "account_days",
     "credit_fate": "account_days",
     "response_rate": "seat_days",
@@ -1144,20 +1131,23 @@ def _has_data(stem: str, table: pd.DataFrame | None) -> bool:
 
 def run_figures(
     tables: Mapping[str, pd.DataFrame | None],
-    threshold: float = 0.13,
+    threshold: float | None,
     *,
-    windows: Iterable[float] = (7,),
+    windows: Iterable[float],
+    window_days: float | None = None,
     skip_empty: bool = True,
 ) -> dict[str, Figure]:
-    """Build every run figure from tables keyed account_days, seat_days, credits, inmails; skip ones with no data."""
+    """Build every run figure from tables keyed account_days, seat_days, credits, inmails; skip ones with no data.
+    The rule values drawn (`threshold`, the refund `windows`, the policy `window_days`) are the run's resolved
+    rules."""
     figures: dict[str, Figure] = {}
     for stem, func in FIGURES.items():
-        table = tables.get(_FIGURE_TABLE[stem])
+        table = tables.get(FIGURE_TABLES[stem])
         if skip_empty and not _has_data(stem, table):
             continue
         frame = table if table is not None else pd.DataFrame()
         if stem == "response_rate":
-            figures[stem] = response_rate(frame, threshold=threshold)
+            figures[stem] = response_rate(frame, threshold, window_days=window_days)
         elif stem == "time_to_response":
             figures[stem] = time_to_response(frame, windows=tuple(windows))
         else:

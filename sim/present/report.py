@@ -22,7 +22,9 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..output.results import HEADLINE, KPIS
+from ..output.analytics import COUNT_COLUMNS
+from ..output.kpis import BY_NAME, HEADLINE, KPIS, format_value
+from ..output.verdict import Context, verdict
 
 __all__ = ["NotAResultsFolderError", "folder_kind", "report_command", "write_report"]
 
@@ -39,52 +41,42 @@ class NotAResultsFolderError(ValueError):
 
 # --------------------------------------------------------------------------------------------- wording
 
-KPI_WORDS: dict[str, str] = {
-    "inmails_sent": "InMails sent, paid and Open Profile (free) ones",
-    "free_messages_sent": "messages that cost no credit: Open Profile InMails and messages to 1st-degree connections",
-    "emails_sent": "emails sent instead of InMails",
-    "responses": "InMails answered (the outcomes the rules count as a response)",
-    "accepted": "InMails accepted",
-    "declined": "InMails declined",
-    "response_rate": "responses / InMails sent",
-    "email_response_rate": "responses / emails sent",
-    "credits_granted": "credits granted by the plan",
-    "credits_spent": "credits spent on InMails",
-    "credits_refunded": "credits given back by the refund rule",
-    "credits_expired": "credits that expired unused",
-    "credits_forfeited": "credits lost because the pool was at its cap",
-    "credit_balance_end": "credits left in the pool at the end",
-    "refund_rate": "credits refunded / credits spent",
-    "sends_blocked_no_credit": "sends refused: no credit left in the pool",
-    "sends_blocked_seat_credit_limit": "sends refused: the seat's monthly credit limit",
-    "sends_blocked_daily_limit": "sends refused: the seat's daily limit",
-    "sends_blocked_first_week_limit": "sends refused: a new seat's first-week limit",
-    "sends_blocked_policy": "sends refused: bulk sending off under the response-rate rule",
-    "sends_blocked_no_candidates": "sends not made: no candidate left to contact",
-    "policy_warnings": "response-rate warnings received (all seats)",
-    "policy_restrictions": "improvement periods (bulk sending off) entered",
-    "restricted_seat_days": "seat-days spent in an improvement period",
-    "credits_per_response": "(credits spent - refunded) / responses",
-}
+def _window(days: Any) -> str:
+    return f"{float(days):g}-day" if days is not None else "trailing"
 
-RUN_CAPTIONS: dict[str, str] = {
-    "credit_balance": "Credits left in the pool at the end of each day: the mean over replications, with its 95% "
-    "confidence band. Where the line reaches zero, recruiters were turned away for lack of credit.",
-    "credit_fate": "What happened to the credits: cumulative totals granted, spent, refunded, expired and "
-    "forfeited (lost over the cap), with the pool balance dashed.",
-    "response_rate": "Each seat's response rate as the response-rate rule sees it (responses so far to the InMails "
-    "sent in the trailing 14 days) in the first replication, with the threshold; shaded days are warnings, "
-    "waits for the re-check and improvement periods.",
-    "sends_and_blocks": "Messages sent each day against sends refused, by reason (summed over seats, mean over "
-    "replications).",
-    "blocked_by_reason": "Sends refused over the whole run, by reason: mean over replications with 95% confidence "
-    "intervals.",
-    "refunds_per_week": "Credits spent and refunded per ISO week (Monday to Sunday), mean over replications with "
-    "95% confidence intervals.",
-    "time_to_response": "How long answered InMails took to get their response, and the share answered within "
-    "the window drawn. Under seed a credit comes back when no response arrives within 7 days; under "
-    "linkedin-current, when one arrives within 90 days.",
-}
+
+def run_captions(rules: Mapping[str, Any]) -> dict[str, str]:
+    """Each run figure's caption, with the rule values of `rules` (the resolved rules of the run)."""
+    refund = rules.get("refund_window_days")
+    when = (
+        f"within {_days(refund)}" if refund is not None else "within the refund window"
+    )
+    if rules.get("refund_rule") == "no_response":
+        refund_words = f"Under this run's rules a credit comes back when no response arrives {when}."
+    elif rules.get("refund_rule") == "response":
+        refund_words = f"Under this run's rules a credit comes back when a response arrives {when}."
+    else:
+        refund_words = ""
+    window = rules.get("policy_window_days")
+    trailing = f"the trailing {_days(window)}" if window is not None else "the trailing window"
+    return {
+        "credit_balance": "Credits left in the pool at the end of each day: the mean over replications, with its "
+        "95% confidence band. Where the line reaches zero, recruiters were turned away for lack of credit.",
+        "credit_fate": "What happened to the credits: cumulative totals granted, spent, refunded, expired and "
+        "forfeited (lost over the cap), with the pool balance dashed.",
+        "response_rate": "Each seat's response rate as the response-rate rule sees it (responses so far to the "
+        f"InMails sent in {trailing}) in the first replication, with the threshold; shaded days are warnings, "
+        "waits for the re-check and improvement periods.",
+        "sends_and_blocks": "Messages sent each day against sends refused or not made, by reason (including sends "
+        "not made because no candidate was left; summed over seats, mean over replications).",
+        "blocked_by_reason": "Sends refused or not made over the whole run, by reason: mean over replications with "
+        "95% confidence intervals.",
+        "refunds_per_week": "Credits spent and refunded per ISO week (Monday to Sunday), mean over replications "
+        "with 95% confidence intervals.",
+        "time_to_response": "How long answered InMails took to get their response, and the share answered within "
+        f"the refund window drawn. {refund_words}".strip(),
+    }
+
 
 PRESET_WORDS = {
     "seed": "the rules of the source text",
@@ -97,7 +89,7 @@ def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _num(value: float, digits: int = 1) -> str:
+def _num(value: float | None, digits: int = 1) -> str:
     """A count or amount for people: thousands separators, few decimals."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "n/a"
@@ -115,15 +107,9 @@ def _pct(value: Any, digits: int = 1) -> str:
     return f"{100 * float(value):.{digits}f}%"
 
 
-def format_kpi(kpi: str, value: Any) -> str:
-    """A KPI value as a reader wants it: rates as percentages, credits per response with two decimals."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    if kpi.endswith("_rate"):
-        return _pct(value)
-    if kpi == "credits_per_response":
-        return f"{float(value):.2f}"
-    return _num(float(value))
+def format_kpi(kpi: str, value: Any, start: date | str | None = None) -> str:
+    """A KPI value as a reader wants it, by its registry format (`sim.output.kpis.format_value`)."""
+    return format_value(kpi, value, start)
 
 
 def _humanise(name: str) -> str:
@@ -141,6 +127,8 @@ def _plural(n: float, word: str) -> str:
 
 
 def _days(value: Any) -> str:
+    if value is None:
+        return "? days"
     v = float(value)
     return f"{v:g} day{'' if v == 1 else 's'}"
 
@@ -279,19 +267,20 @@ def describe_rules(spec: Mapping[str, Any]) -> list[str]:
             lines.append(f"A response is: {_esc(kinds)}.")
         if "policy_threshold" in resolved:
             lines.append(
-                f"Response-rate rule: a seat that sent {_num(resolved.get('policy_min_sent', 0))} or more InMails "
-                f"in the trailing {_days(resolved.get('policy_window_days', 14))} must keep its responses so far "
+                f"Response-rate rule: a seat that sent {_num(resolved.get('policy_min_sent'))} or more InMails "
+                f"in the trailing {_days(resolved.get('policy_window_days'))} must keep its responses so far "
                 f"at or above {_pct(resolved['policy_threshold'], 0)} of them; below it: a "
-                f"{_days(resolved.get('policy_warning_days', 14))} warning, a re-check "
-                f"{_days(resolved.get('policy_recheck_days', 7))} later, then "
-                f"{_days(resolved.get('policy_restricted_days', 14))} improvement periods with bulk sending off "
-                f"({_num(resolved.get('policy_restricted_daily_allowance', 0))} one-to-one InMails a day)."
+                f"{_days(resolved.get('policy_warning_days'))} warning, a re-check "
+                f"{_days(resolved.get('policy_recheck_days'))} later, then "
+                f"{_days(resolved.get('policy_restricted_days'))} improvement periods with bulk sending off "
+                f"({_num(resolved.get('policy_restricted_daily_allowance'))} one-to-one InMails a day)."
             )
         limits = []
         daily = resolved.get("daily_limit")
         limits.append(f"{_num(daily)} InMails per seat per day" if daily is not None else "no daily limit")
         week = resolved.get("first_week_limit")
-        mode = "first calendar week" if resolved.get("first_week_mode") == "calendar_week" else "first 7 days"
+        calendar = resolved.get("first_week_mode") == "calendar_week"
+        mode = "first calendar week" if calendar else "first week from activation"
         limits.append(f"{_num(week)} in a new seat's {mode}" if week is not None else "no first-week limit")
         if resolved.get("seat_monthly_limit") is not None:
             limits.append(f"{_num(resolved['seat_monthly_limit'])} credits per seat a month (admin limit)")
@@ -430,7 +419,8 @@ def describe_scenario(resolved: Mapping[str, Any], replications: int | None = No
             "Replications",
             f"{_esc(n)} independent replications from seed {_esc(resolved.get('seed', '?'))}{_esc(extra)}"
             f"{_esc(version)}; every KPI is the mean over replications with its 95% confidence interval "
-            "(Student t).",
+            "(Student t on the log scale for counts and on the logit scale for shares, so that an interval "
+            "never leaves the KPI's range).",
         )
     )
     return rows
@@ -493,29 +483,58 @@ def _existing_figures(figures: Path, order: Iterable[str]) -> list[tuple[str, by
     return [(p.stem, p.read_bytes()) for p in files]
 
 
-def _run_figures(folder: Path, resolved: Mapping[str, Any], rebuild: bool) -> list[_Figure]:
+def run_rules(resolved: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The resolved rules a results folder recorded (`rules.resolved` of scenario.resolved.yaml)."""
+    rules = (resolved.get("rules") or {}).get("resolved") or {}
+    return rules if isinstance(rules, Mapping) else {}
+
+
+def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    tables = {}
+    for name in TABLES:
+        path = folder / f"{name}.parquet"
+        if path.is_file():
+            try:
+                tables[name] = pd.read_parquet(path)
+            except (OSError, ValueError) as err:  # pyarrow's ArrowInvalid is a ValueError
+                raise NotAResultsFolderError(f"{path}: cannot read the table: {str(err).splitlines()[0]}") from None
+    return tables
+
+
+def _run_figures(folder: Path, resolved: Mapping[str, Any], rebuild: bool, notes: list[str]) -> list[_Figure]:
+    """The run's figures: redrawn from its tables (`rebuild`) or the PNGs in figures/. A figure whose table is
+    missing is never deleted: the PNG already there is kept, and `notes` says so."""
     from . import plots
 
     figures = folder / "figures"
     order = list(plots.FIGURES)
-    if rebuild:
-        tables = {
-            name: pd.read_parquet(folder / f"{name}.parquet")
-            for name in TABLES
-            if (folder / f"{name}.parquet").is_file()
-        }
-        rules = (resolved.get("rules") or {}).get("resolved") or {}
-        threshold = float(rules.get("policy_threshold", 0.13))
-        windows = (float(rules.get("refund_window_days", 7)),)
-        built = plots.run_figures(tables, threshold, windows=windows) if tables else {}
-        figures.mkdir(exist_ok=True)
-        for stem in order:  # a figure that now has no data must not survive from an earlier build
-            if stem not in built:
-                (figures / f"{stem}.png").unlink(missing_ok=True)
-        pngs = [(stem, _png_of(fig, figures / f"{stem}.png")) for stem, fig in built.items()]
-    else:
+    rules = run_rules(resolved)
+    captions = run_captions(rules)
+    if not rebuild:
         pngs = _existing_figures(figures, order)
-    return [_Figure(stem, _sentence(_humanise(stem)), RUN_CAPTIONS.get(stem, ""), png) for stem, png in pngs]
+        return [_Figure(stem, _sentence(_humanise(stem)), captions.get(stem, ""), png) for stem, png in pngs]
+    tables = _read_tables(folder)
+    threshold = rules.get("policy_threshold")
+    built = plots.run_figures(
+        tables,
+        None if threshold is None else float(threshold),
+        windows=[float(rules["refund_window_days"])] if rules.get("refund_window_days") is not None else [],
+        window_days=rules.get("policy_window_days"),
+    ) if tables else {}  # fmt: skip
+    figures.mkdir(exist_ok=True)
+    out = []
+    for stem in order:
+        path = figures / f"{stem}.png"
+        needs = plots.FIGURE_TABLES[stem]
+        if stem in built:
+            out.append(_Figure(stem, _sentence(_humanise(stem)), captions.get(stem, ""), _png_of(built[stem], path)))
+        elif needs not in tables and path.is_file():
+            notes.append(f"kept figures/{stem}.png as it was: {needs}.parquet is missing, so it was not redrawn")
+            caption = f"{captions.get(stem, '')} (Kept from an earlier build: {needs}.parquet is missing.)"
+            out.append(_Figure(stem, _sentence(_humanise(stem)), caption.strip(), path.read_bytes()))
+        elif needs in tables:  # the table is there and has nothing to draw: an earlier figure must not survive
+            path.unlink(missing_ok=True)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- HTML
@@ -543,6 +562,8 @@ figcaption { color: #444; font-size: 14px; margin-top: 6px; max-width: 900px; }
 details summary { cursor: pointer; color: #1f4e99; margin: 6px 0; }
 code { background: #f3f5f9; padding: 0 3px; border-radius: 3px; }
 .bad { color: #a4161a; }
+ul.verdict { font-size: 16px; padding-left: 20px; }
+ul.verdict li { margin: 4px 0; }
 footer { margin-top: 40px; color: #888; font-size: 13px; }
 """
 
@@ -567,23 +588,24 @@ def _table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, left: 
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
-def _kpi_table(kpis: Mapping[str, Mapping[str, Any]], names: Iterable[str]) -> str:
+def _kpi_table(kpis: Mapping[str, Mapping[str, Any]], names: Iterable[str], start: Any = None) -> str:
     rows = []
     for kpi in names:
         s = kpis.get(kpi)
         if not s:
             continue
         ci = (
-            f"{format_kpi(kpi, s.get('ci_low'))} to {format_kpi(kpi, s.get('ci_high'))}"
+            f"{format_kpi(kpi, s.get('ci_low'), start)} to {format_kpi(kpi, s.get('ci_high'), start)}"
             if s.get("ci_low") is not None and s.get("ci_high") is not None
             else "n/a (one replication)"
             if s.get("n") == 1
             else "n/a"
         )
         rows.append(
-            f'<tr><td class="l"><code>{_esc(kpi)}</code></td><td class="kpi">{format_kpi(kpi, s.get("mean"))}</td>'
+            f'<tr><td class="l"><code>{_esc(kpi)}</code></td>'
+            f'<td class="kpi">{format_kpi(kpi, s.get("mean"), start)}</td>'
             f'<td class="ci">{ci}</td><td>{_esc(s.get("n", ""))}</td>'
-            f'<td class="l note">{_esc(KPI_WORDS.get(kpi, ""))}</td></tr>'
+            f'<td class="l note">{_esc(BY_NAME[kpi].words if kpi in BY_NAME else "")}</td></tr>'
         )
     head = '<tr><th class="l">KPI</th><th>mean</th><th>95% CI</th><th>n</th><th class="l">what it counts</th></tr>'
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
@@ -621,11 +643,10 @@ def _words_table(rows: Sequence[tuple[str, str]]) -> str:
 
 # ------------------------------------------------------------------------------------------- analytics
 
-_COUNT_COLUMNS = ("sent", "accepted", "declined", "pending", "credits_spent", "credits_refunded", "credits_expired")
 
 
 def _analytics_formats(frame: pd.DataFrame) -> dict[str, Any]:
-    fmts: dict[str, Any] = {c: (lambda v: _num(v)) for c in frame.columns if c in (*_COUNT_COLUMNS, "balance_end")}
+    fmts: dict[str, Any] = {c: (lambda v: _num(v)) for c in frame.columns if c in (*COUNT_COLUMNS, "balance_end")}
     if "response_rate" in frame:
         fmts["response_rate"] = lambda v: _pct(v)
     for col in fmts:
@@ -655,7 +676,7 @@ def analytics_html(path: Path, replications: int | None) -> str:
     )
     if len(table) <= ANALYTICS_FULL_ROWS:
         return intro + _table(table, _analytics_formats(table), left=("account", "seat", "week"))
-    counts = [c for c in _COUNT_COLUMNS if c in table]
+    counts = [c for c in COUNT_COLUMNS if c in table]
     seats = table[table["seat"] != "all"]
     pool = table[table["seat"] == "all"]
     weekly = seats.groupby(["account", "week"], as_index=False)[[c for c in counts if c != "credits_expired"]].sum()
@@ -694,21 +715,45 @@ def _limited(frame: pd.DataFrame, left: Sequence[str]) -> str:
 # ------------------------------------------------------------------------------------------------ runs
 
 
-def _run_report(folder: Path, rebuild: bool) -> str:
+def report_context(resolved: Mapping[str, Any], summary: Mapping[str, Any]) -> Context:
+    """What the verdict needs beside the KPIs, from a results folder's files."""
+    rules = run_rules(resolved)
+    threshold = rules.get("policy_threshold")
+    population = (resolved.get("candidates") or {}).get("population")
+    return Context(
+        start=resolved.get("start"),
+        threshold=None if threshold is None else float(threshold),
+        population=int(population) if population is not None else None,
+        replications=summary.get("replications"),
+    )
+
+
+def verdict_html(kpis: Mapping[str, Any], ctx: Context) -> str:
+    """The verdict at the top of the report: a sentence per finding; the candidate-pool warning stands out."""
+    items = []
+    for line in verdict(kpis, ctx):
+        cls = ' class="bad"' if line.startswith("Warning:") else ""
+        items.append(f"<li{cls}>{_esc(line)}</li>")
+    return f'<ul class="verdict">{"".join(items)}</ul>'
+
+
+def _run_report(folder: Path, rebuild: bool, notes: list[str]) -> str:
     resolved = _read_yaml(folder / "scenario.resolved.yaml")
     summary = _read_json(folder / "summary.json")
     kpis = summary.get("kpis") or {}
     reps = summary.get("replications")
     name = summary.get("scenario") or resolved.get("name") or folder.name
-    figures = _run_figures(folder, resolved, rebuild)
+    figures = _run_figures(folder, resolved, rebuild, notes)
+    ctx = report_context(resolved, summary)
     others = [k for k in KPIS if k not in HEADLINE and k in kpis]
     sections = [
+        ("Verdict", verdict_html(kpis, ctx)),
         ("The scenario", _words_table(describe_scenario(resolved, reps)) if resolved else "<p>(no scenario file)</p>"),
         (
             "Headline KPIs",
-            _kpi_table(kpis, HEADLINE)
+            _kpi_table(kpis, HEADLINE, ctx.start)
             + f"<details><summary>All {len(others) + len([k for k in HEADLINE if k in kpis])} KPIs</summary>"
-            + _kpi_table(kpis, [*[k for k in HEADLINE if k in kpis], *others])
+            + _kpi_table(kpis, [*[k for k in HEADLINE if k in kpis], *others], ctx.start)
             + "</details>",
         ),
         ("InMail analytics", analytics_html(folder / "analytics.csv", reps)),
@@ -749,7 +794,7 @@ def _sweep_figures(
     points: pd.DataFrame,
     factors: Sequence[str],
     labels: Mapping[str, str],
-    threshold: float,
+    threshold: float | None,
     rebuild: bool,
 ) -> list[_Figure]:
     from . import plots
@@ -774,7 +819,8 @@ def _sweep_figures(
         else:
             continue
         caption = (
-            f"{_sentence(KPI_WORDS.get(kpi, kpi))}, against {shown[0]}{caption_by}: the mean over replications "
+            f"{_sentence(BY_NAME[kpi].words if kpi in BY_NAME else kpi)}, against {shown[0]}{caption_by}: the mean "
+            "over replications "
             "at each point with its 95% confidence interval. Every point uses the same seeds (common random "
             "numbers), so differences between points come from the factor, not from noise."
         )
@@ -793,7 +839,7 @@ def _sweep_report(folder: Path, rebuild: bool, labels: Mapping[str, str] | None)
     )
     resolved = _read_yaml(first / "scenario.resolved.yaml") if first else {}
     rules = (resolved.get("rules") or {}).get("resolved") or {}
-    threshold = float(rules.get("policy_threshold", 0.13))
+    threshold = None if rules.get("policy_threshold") is None else float(rules["policy_threshold"])
     figures = _sweep_figures(folder, points, factors, labels, threshold, rebuild) if not points.empty else []
     name = resolved.get("name") or folder.name
     reps = meta.get("replications")
@@ -873,15 +919,26 @@ def _points_table(points: pd.DataFrame, factors: Sequence[str], labels: Mapping[
 # ------------------------------------------------------------------------------------------------ entry
 
 
-def write_report(folder: str | Path, *, rebuild_figures: bool = True, labels: Mapping[str, str] | None = None) -> Path:
+def write_report(
+    folder: str | Path,
+    *,
+    rebuild_figures: bool = True,
+    labels: Mapping[str, str] | None = None,
+    notes: list[str] | None = None,
+) -> Path:
     """Write `report.html` into a results folder (a run or a sweep) and return its path.
 
     With `rebuild_figures` (the default) the figures are drawn again from the saved tables and written to
     `figures/`; otherwise the PNGs already in `figures/` are embedded. `labels` names sweep factors on the
-    figures (default: the labels recorded in sweep.json)."""
+    figures (default: the labels recorded in sweep.json). What could not be redrawn (a figure kept because
+    its table is missing) is appended to `notes`."""
     path = Path(folder)
     kind = folder_kind(path)
-    text = _sweep_report(path, rebuild_figures, labels) if kind == "sweep" else _run_report(path, rebuild_figures)
+    notes = notes if notes is not None else []
+    if kind == "sweep":
+        text = _sweep_report(path, rebuild_figures, labels)
+    else:
+        text = _run_report(path, rebuild_figures, notes)
     out = path / REPORT_NAME
     tmp = path / f".{REPORT_NAME}.tmp"
     tmp.write_text(text, encoding="utf-8")
@@ -893,11 +950,14 @@ def report_command(folder: str | Path, quiet: bool = False) -> int:
     """`inmail-sim report DIR`: rebuild the figures and report.html; exit 2 when DIR is not a results folder."""
     import sys
 
+    notes: list[str] = []
     try:
-        out = write_report(folder)
+        out = write_report(folder, notes=notes)
     except NotAResultsFolderError as err:
         print(f"report: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    for note in notes:
+        print(f"report: {note}", file=sys.stderr)
     if not quiet:
         print(f"report: {out}")
     return 0
