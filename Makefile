@@ -37,7 +37,7 @@ docs: $(STAMP)
 	$(BIN)/inmail-sim sweep scenarios/seed_vs_current.yaml --out $(DOCS_RESULTS)/seed_vs_current \
 		--replications 5 --force --quiet
 	$(BIN)/inmail-sim compare scenarios/baseline.yaml scenarios/current_rules.yaml --replications 5 \
-		--out $(DOCS_RESULTS)/compare --quiet
+		--out $(DOCS_RESULTS)/compare --force --quiet
 	$(BIN)/python docs/make_gallery.py $(DOCS_RESULTS) docs
 
 clean:

@@ -22,7 +22,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(scenario, name)
     if name == "run":
-        from .runner.experiment import run
+        from .output.experiment import run
 
         return run
     if name == "Results":

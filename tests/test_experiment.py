@@ -17,10 +17,12 @@ import pandas as pd
 import pytest
 
 import sim
-import sim.runner.experiment
+import sim.output.sweep
+from sim.output.experiment import precise_enough, run_until_precise
+from sim.output.storage import OutputFolderError
+from sim.output.sweep import run_sweep
 from sim.runner.executors import ExecutorSpec
-from sim.runner.experiment import precise_enough, run_until_precise
-from sim.runner.sweep import load_sweep, run_sweep
+from sim.runner.sweep import load_sweep
 
 from .conftest import ROOT
 
@@ -102,7 +104,7 @@ def _write_sweep(tmp: Path, values: list[int], extra: dict[str, Any] | None = No
     return path
 
 
-def test_sweep_writes_points_tables_and_figures(tmp_path: Path) -> None:
+def test_sweep_writes_points_and_tables(tmp_path: Path) -> None:
     path = _write_sweep(tmp_path, [1, 3])
     out = tmp_path / "out"
     finished, failed = run_sweep(path, out, executor=ExecutorSpec("serial"))
@@ -111,8 +113,8 @@ def test_sweep_writes_points_tables_and_figures(tmp_path: Path) -> None:
     points = pd.read_parquet(out / "points.parquet")
     assert len(long) == 4 and len(points) == 2
     assert {"response_rate_mean", "response_rate_ci_low", "response_rate_ci_high"} <= set(points.columns)
-    assert (out / "figures" / "response_rate.png").is_file()
     for pid in finished:
+        assert pid.startswith("point=p")
         summary = json.loads((out / "points" / pid / "summary.json").read_text())
         assert summary["kpis"]["inmails_sent"]["n"] == 2
 
@@ -130,19 +132,19 @@ def test_sweep_rerun_skips_finished_points(tmp_path: Path, capsys: pytest.Captur
 def test_sweep_into_a_folder_of_other_results_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "out"
     run_sweep(_write_sweep(tmp_path, [1]), out, executor=ExecutorSpec("serial"))
-    with pytest.raises(FileExistsError):
+    with pytest.raises(OutputFolderError, match="other results"):
         run_sweep(_write_sweep(tmp_path, [2]), out, executor=ExecutorSpec("serial"))
 
 
 def test_failing_point_leaves_the_others_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = sim.runner.experiment.run_replication
+    real = sim.output.sweep.run_replication
 
-    def flaky(scenario: dict[str, Any], replication: int, seed: int, tables: bool = True) -> Any:
-        if scenario["accounts"][0]["seats"] == 2:
+    def flaky(scenario: sim.Scenario, replication: int, seed: int, *args: Any) -> Any:
+        if scenario.accounts[0].seats == 2:
             raise RuntimeError("deliberate failure for the test")
-        return real(scenario, replication, seed, tables)
+        return real(scenario, replication, seed, *args)
 
-    monkeypatch.setattr(sim.runner.experiment, "run_replication", flaky)
+    monkeypatch.setattr(sim.output.sweep, "run_replication", flaky)
     out = tmp_path / "out"
     finished, failed = run_sweep(_write_sweep(tmp_path, [1, 2, 3]), out, executor=ExecutorSpec("serial"))
     assert len(finished) == 2 and len(failed) == 1
@@ -170,7 +172,7 @@ def test_sweep_killed_then_rerun_resumes_to_the_same_table(tmp_path: Path) -> No
     proc = subprocess.Popen(_cli("sweep", str(path), "--out", str(out), "--executor", "serial", "--quiet"))
     deadline = time.time() + 120
     while time.time() < deadline:
-        done = [p for p in (out / "points").glob("p*") if (p / "summary.json").is_file()] if out.exists() else []
+        done = [p for p in (out / "points").glob("point=*") if (p / "summary.json").is_file()] if out.exists() else []
         if len(done) >= 2 or proc.poll() is not None:
             break
         time.sleep(0.05)
@@ -178,7 +180,7 @@ def test_sweep_killed_then_rerun_resumes_to_the_same_table(tmp_path: Path) -> No
     proc.wait()
     finished_before = {
         p.name: (p / "summary.json").stat().st_mtime_ns
-        for p in (out / "points").glob("p*")
+        for p in (out / "points").glob("point=*")
         if (p / "summary.json").is_file()
     }
     assert finished_before, "no point finished before the kill"
@@ -233,7 +235,7 @@ def test_compare_reports_paired_differences(tmp_path: Path) -> None:
             "--set",
             "candidates.population=5000",
             "--out",
-            str(tmp_path),
+            str(tmp_path / "cmp"),
             "--executor",
             "serial",
         ),
@@ -241,10 +243,10 @@ def test_compare_reports_paired_differences(tmp_path: Path) -> None:
         text=True,
     )
     assert code.returncode == 0, code.stderr
-    table = pd.read_csv(tmp_path / "compare.csv").set_index("kpi")
+    table = pd.read_csv(tmp_path / "cmp" / "compare.csv").set_index("kpi")
     assert table.loc["refund_rate", "diff"] < 0  # a credit back for a response returns fewer than one for none
     assert bool(table.loc["refund_rate", "excludes_zero"])
-    assert (tmp_path / "compare.png").is_file()
+    assert (tmp_path / "cmp" / "compare.png").is_file()
 
 
 def test_compare_pairs_a_folder_with_a_scenario_on_the_folders_seed(tmp_path: Path) -> None:

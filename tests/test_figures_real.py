@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 import sim
+from sim.output.compare import paired_differences
+from sim.output.sweep import collect, run_sweep
 from sim.present import plots
-from sim.runner.compare import paired_differences
 from sim.runner.executors import ExecutorSpec
-from sim.runner.sweep import collect, load_sweep, run_sweep
+from sim.runner.sweep import load_sweep
 
 from .conftest import ROOT
 from .test_plots import check_png

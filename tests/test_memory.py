@@ -18,8 +18,8 @@ from sim.cli import main
 from sim.config.scenario import Scenario
 from sim.model import ENGINES
 from sim.model.reference import MessageCounts
+from sim.output.experiment import run
 from sim.output.results import replication_kpis, replication_tables
-from sim.runner.experiment import run
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -114,7 +114,7 @@ def test_streamed_tables_equal_the_tables_in_memory(tmp_path: Path, executor: st
 
 _PROBE = """
 import resource, sys
-from sim.runner.experiment import run
+from sim.output.experiment import run
 from sim.config.scenario import Scenario
 sys.path.insert(0, {bench!r})
 import workloads

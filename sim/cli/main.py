@@ -1,14 +1,21 @@
-"""The `inmail-sim` command line: run, sweep, compare, report, validate, schema, presets, calibrate."""
+"""The `inmail-sim` command line: the parser (one module per command adds its own) and the one place that
+turns every failure into a one-line message and an exit status:
+
+    0 done, 1 an internal error (or a sweep point that failed), 2 bad input or environment (a flag, a
+    scenario, a path, a damaged folder, a busy folder, an unreachable scheduler), 130 interrupted (SIGINT),
+    143 terminated (SIGTERM), 141 the output pipe was closed. `--debug` shows the traceback instead."""
 
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-EXIT_BAD_INPUT = 2
+from . import compare, report, run, sweep, validate
+from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, Subparsers, UsageError
+
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 
 
 class _Parser(argparse.ArgumentParser):
@@ -18,203 +25,104 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="inmail-sim", description="Simulate recruiter InMail outreach under credit rules.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+def _version() -> str:
+    from .. import __version__
 
-    run = sub.add_parser("run", help="run a scenario and write a results folder")
-    run.add_argument("scenario", type=Path)
-    run.add_argument("--out", type=Path, help="results folder (default results/<scenario name>)")
-    run.add_argument("--replications", help="a number, or 'auto' to run until --precision is reached")
-    run.add_argument("--precision", type=float, help="with --replications auto: CI half-width / mean (0.05)")
-    run.add_argument("--kpi", default="response_rate", help="with --replications auto: the KPI to make precise")
-    run.add_argument("--max-replications", type=int, default=200, help="with --replications auto: the most")
-    run.add_argument(
-        "--tables",
-        choices=["full", "summary"],
-        default="full",
-        help="full: every table, per-InMail and credits rows streamed to Parquet (default); summary: KPIs and "
-        "the daily tables only, in memory that does not grow with the horizon",
-    )
-    _common(run)
-    run.add_argument("--no-report", action="store_true", help="do not write report.html")
-
-    sweep = sub.add_parser("sweep", help="run every point of a sweep; rerun to resume")
-    sweep.add_argument("scenario", type=Path)
-    sweep.add_argument("--factor", dest="factors", action="append", default=[], metavar="KEY=V1,V2,...")
-    sweep.add_argument("--out", type=Path, help="results folder (default results/<scenario name>)")
-    sweep.add_argument("--replications", type=int)
-    _common(sweep)
-    sweep.add_argument("--no-report", action="store_true", help="do not write report.html")
-
-    cmp_ = sub.add_parser("compare", help="paired differences B - A per KPI with 95%% CIs")
-    cmp_.add_argument("a", type=Path, help="scenario file or results folder (a run or a sweep point)")
-    cmp_.add_argument("b", type=Path, help="scenario file or results folder")
-    cmp_.add_argument("--replications", type=int)
-    cmp_.add_argument("--out", type=Path, help="write compare.csv and compare.png here")
-    _common(cmp_)
-
-    rep = sub.add_parser("report", help="rebuild the figures and report.html of a results folder (run or sweep)")
-    rep.add_argument("folder", type=Path, help="a results folder of `inmail-sim run` or `inmail-sim sweep`")
-    rep.add_argument("--quiet", action="store_true", help="do not print the report's path")
-
-    val = sub.add_parser("validate", help="check a scenario file; exit 2 listing every problem")
-    val.add_argument("scenario", type=Path)
-    val.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-
-    from .recommend import add_parser as add_recommend
-
-    add_recommend(sub)
-
-    sub.add_parser("schema", help="print the JSON Schema of scenario files")
-
-    pre = sub.add_parser("presets", help="print the rule presets")
-    pre.add_argument("name", nargs="?")
-    pre.add_argument("--yaml", action="store_true", help="print one preset as YAML")
-
-    from .calibrate import add_parser as add_calibrate
-
-    add_calibrate(sub)
-    return parser
+    return f"inmail-sim {__version__}"
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=int)
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--quiet", action="store_true", help="no progress or summary on the terminal")
-    p.add_argument("--force", action="store_true", help="replace an existing results folder")
-    p.add_argument("--jobs", type=int, help="local worker processes (default: all cores)")
-    p.add_argument("--executor", choices=["serial", "processes", "dask"], help="where replications run")
-    p.add_argument("--scheduler", help="address of a running Dask scheduler (implies --executor dask)")
+def parser() -> argparse.ArgumentParser:
+    """The whole command line: every command with the flags every command has (-q, -v, --debug)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on the terminal")
+    common.add_argument("-v", "--verbose", action="store_true", help="say more: estimates, executors, paths")
+    common.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
+    top = _Parser(prog="inmail-sim", description="Simulate recruiter InMail outreach under credit rules.")
+    top.add_argument("--version", action="version", version=_version(), help="print the version and exit")
+    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    run.add_parser(sub, common)
+    sweep.add_parser(sub, common)
+    compare.add_parser(sub, common)
+    report.add_parser(sub, common)
+    validate.add_parsers(sub, common)
+    _add_decide_commands(sub)
+    return top
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from ..config.scenario import validate_file
+def _add_decide_commands(sub: Subparsers) -> None:
+    """`recommend` and `calibrate` register their own arguments; they get the common flags here."""
+    from . import calibrate, recommend
 
-    errors = validate_file(args.scenario, args.sets)
-    if errors:
-        print(f"{args.scenario}: invalid scenario", file=sys.stderr)
-        for line in errors:
-            print(f"  {line}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    print(f"{args.scenario}: valid")
-    return 0
-
-
-def _cmd_schema(args: argparse.Namespace) -> int:
-    from ..config.scenario import json_schema
-
-    print(json.dumps(json_schema(), indent=2))
-    return 0
-
-
-def _cmd_presets(args: argparse.Namespace) -> int:
-    from ..rules.presets import UnknownPresetError
-    from ..rules.printing import preset_yaml, presets_table
-
-    try:
-        if args.yaml or args.name:
-            print(preset_yaml(args.name or "seed") if args.yaml else presets_table([args.name]))
-        else:
-            print(presets_table())
-    except UnknownPresetError as err:
-        print(f"presets: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    return 0
+    recommend.add_parser(sub)
+    calibrate.add_parser(sub)
+    sub.choices["recommend"].set_defaults(handler=recommend.recommend_command)
+    sub.choices["calibrate"].set_defaults(handler=calibrate.command)
+    for name in ("recommend", "calibrate"):
+        p = sub.choices[name]
+        have = set(p._option_string_actions)
+        if "--quiet" not in have:
+            p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on the terminal")
+        if "-v" not in have:
+            p.add_argument("-v", "--verbose", action="store_true", help="say more: estimates, executors, paths")
+        if "--debug" not in have:
+            p.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from ..runner.experiment import run_command
-
-    return run_command(args)
-
-
-def _cmd_sweep(args: argparse.Namespace) -> int:
+def _errors() -> tuple[type[BaseException], ...]:
+    """The errors that mean bad input or environment (exit 2), not a bug."""
     from ..config.scenario import ScenarioError
-    from ..runner.experiment import executor_from_args
-    from ..runner.guard import FolderBusyError, estimate
-    from ..runner.sweep import run_sweep
+    from ..output.storage import OutputFolderError
+    from ..runner.executors import ExecutorError
+    from ..runner.guard import FolderBusyError
 
-    if args.replications is not None and args.replications < 1:
-        print(f"sweep: --replications must be at least 1 (got {args.replications})", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return (UsageError, ScenarioError, OutputFolderError, ExecutorError, FolderBusyError)
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away: say nothing more (and let Python's exit not complain)."""
     try:
-        from ..runner.sweep import load_sweep
-
-        base, _, points = load_sweep(args.scenario, args.sets, args.factors)
-        out = args.out or Path("results") / base.name
-        problems = sorted({msg for p in points for msg in estimate(p.scenario, args.replications, False).problems})
-        if problems and not args.force:
-            print(f"sweep: refused before starting: {'; '.join(problems)}; or use --force", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        finished, failed = run_sweep(
-            args.scenario,
-            out,
-            args.sets,
-            args.factors,
-            args.replications,
-            args.seed,
-            executor_from_args(args),
-            args.force,
-            progress=not args.quiet and sys.stderr.isatty(),
-            report=not args.no_report,
-        )
-    except ScenarioError as err:
-        print(str(err), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (FileExistsError, FolderBusyError) as err:
-        print(f"sweep: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    if not args.quiet:
-        print(f"{base.name}: {len(finished)} points finished -> {out}")
-    if failed:
-        print(f"sweep: {len(failed)} point(s) failed (see error.txt in each folder):", file=sys.stderr)
-        for pid in failed:
-            print(f"  {out / 'points' / pid}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _cmd_report(args: argparse.Namespace) -> int:
-    from ..present.report import report_command
-
-    return report_command(args.folder, args.quiet)
-
-
-def _cmd_compare(args: argparse.Namespace) -> int:
-    from ..runner.compare import compare_command
-
-    return compare_command(args)
-
-
-def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import command
-
-    return command(args)
-
-
-def _cmd_recommend(args: argparse.Namespace) -> int:
-    from .recommend import recommend_command
-
-    return recommend_command(args)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    handler = {
-        "run": _cmd_run,
-        "sweep": _cmd_sweep,
-        "compare": _cmd_compare,
-        "report": _cmd_report,
-        "validate": _cmd_validate,
-        "schema": _cmd_schema,
-        "presets": _cmd_presets,
-        "calibrate": _cmd_calibrate,
-        "recommend": _cmd_recommend,
-    }[args.command]
-    try:
-        return handler(args)
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    args = parser().parse_args(argv)
+    debug = bool(getattr(args, "debug", False))
+    from ..runner.signals import exit_status
 
+    try:
+        status: int = args.handler(args)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        return _closed_pipe()
+    except KeyboardInterrupt as err:
+        print("interrupted" if exit_status(err) == 130 else "terminated", file=sys.stderr)
+        return exit_status(err)
+    except Exception as err:
+        if debug:
+            raise
+        return _report(args.command, err)
+
+
+def _report(command: str, err: Exception) -> int:
+    """One line on stderr for `err`; the exit status it means."""
+    from ..output.storage import os_error_message
+
+    if isinstance(err, _errors()):
+        text = str(err)
+        print(text if text.startswith(f"{command}:") or "\n" in text else f"{command}: {text}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if isinstance(err, OSError):
+        print(f"{command}: {os_error_message(err)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if isinstance(err, MemoryError):
+        print(f"{command}: out of memory; lower the scenario's size (see `inmail-sim run -v` for the estimate)",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_INTERNAL
+    print(f"{command}: internal error: {type(err).__name__}: {err} (rerun with --debug for the traceback)",
+          file=sys.stderr)  # fmt: skip
+    return EXIT_INTERNAL

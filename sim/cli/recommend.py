@@ -43,8 +43,8 @@ def recommend_command(args: argparse.Namespace) -> int:
     from ..decide.recommend import recommend
     from ..decide.recommend_eval import CACHE_NAME
     from ..decide.recommend_output import clear_outputs
-    from ..runner.experiment import executor_from_args
     from ..runner.guard import FolderBusyError, FolderLock
+    from .common import executor_from_args
 
     try:
         if args.seed is not None and args.seed < 0:

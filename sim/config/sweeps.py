@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,8 @@ from .errors import ScenarioError
 from .load import load_scenario
 from .overrides import parse_set, set_dotted
 from .schema import Scenario, SweepSpec
+
+MAX_POINTS = 2_000  # points in one sweep; a larger grid is refused before it is expanded
 
 
 @dataclass(frozen=True)
@@ -25,15 +28,40 @@ class Point:
     values: dict[str, Any]
     scenario: Scenario
 
+    @property
+    def folder(self) -> str:
+        """The point's folder under `points/`: a hive partition (`point=<id>`) that DuckDB and polars read."""
+        return f"point={self.id}"
+
 
 def _slug(value: Any, width: int = 40) -> str:
-    return re.sub(r"[^A-Za-z0-9_.=+-]+", "-", str(value)).strip("-.")[:width] or "x"
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "-", str(value)).strip("-.")[:width] or "x"
 
 
 def point_id(index: int, values: dict[str, Any]) -> str:
-    """A folder name that is safe on every file system and says what the point is."""
-    parts = [f"{_slug(k.split(',')[0].split('.')[-1])}={_slug(v)}" for k, v in values.items()]
+    """An id that is safe in a folder name on every file system, holds no '=' or '/' (so the hive layout
+    `points/point=<id>` stays one partition) and says what the point is."""
+    parts = [f"{_slug(k.split(',')[0].split('.')[-1])}-{_slug(v)}" for k, v in values.items()]
     return _slug(f"p{index:03d}_" + "_".join(parts), 100)
+
+
+def count_points(spec: SweepSpec) -> int:
+    """How many points the sweep has, computed before expanding it (the product of the factors' lengths)."""
+    if spec.points:
+        return len(spec.points)
+    return math.prod(len(v) for v in spec.factors.values()) if spec.factors else 0
+
+
+def _check_size(spec: SweepSpec) -> None:
+    n = count_points(spec)
+    if n > MAX_POINTS:
+        sizes = str(n) if spec.points else " x ".join(str(len(v)) for v in spec.factors.values())
+        raise ScenarioError(
+            [
+                f"sweep: {sizes} = {n:,} points, more than the {MAX_POINTS:,} one sweep may have; "
+                "use fewer factor values or split the sweep"
+            ]
+        )
 
 
 def expand(spec: SweepSpec) -> list[dict[str, Any]]:
@@ -41,12 +69,14 @@ def expand(spec: SweepSpec) -> list[dict[str, Any]]:
     if spec.factors and spec.points:
         raise ScenarioError(["sweep: give either factors (a grid) or points (a list), not both"])
     if spec.points:
+        _check_size(spec)
         return [dict(p) for p in spec.points]
     if not spec.factors:
         raise ScenarioError(["sweep: no factors and no points: nothing to sweep"])
     for key, values in spec.factors.items():
         if not values:
             raise ScenarioError([f"sweep.factors.{key}: needs at least one value"])
+    _check_size(spec)
     keys = list(spec.factors)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(spec.factors[k] for k in keys))]
 

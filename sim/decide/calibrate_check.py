@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config.scenario import Scenario
-from ..runner.experiment import run
+from ..output.experiment import run
 from .calibrate_fit import ResponseModel
 from .calibrate_params import fitted_behaviour
 from .calibrate_replay import Periods, Replay, replay_scenario, sent_inmails

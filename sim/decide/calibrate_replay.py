@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.scenario import Scenario
-from ..runner.experiment import run_replication
+from ..output.experiment import run_replication
 from .calibrate_export import Export
 
 EXTENSION = 2  # replay this many export spans past the export date

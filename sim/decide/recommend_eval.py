@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ..output.experiment import run_replication
 from ..runner.executors import ExecutorSpec, run_tasks
-from ..runner.experiment import run_replication
 from .recommend_money import events, fixed_costs, money_kpis
 from .recommend_space import Candidate
 

@@ -161,7 +161,27 @@ def check_target(path: str | Path, force: bool = False, protect: Iterable[str | 
     return out
 
 
+def check_place(path: str | Path, protect: Iterable[str | Path] = ()) -> Path:
+    """Refuse (OutputFolderError) a folder no command may ever write or replace, whether or not it exists:
+    the current folder or a parent of it, `/`, the home folder, one holding a file in `protect`, a symbolic
+    link, a path under a file. Returns the path."""
+    if str(path).strip() == "":
+        raise OutputFolderError("--out: an empty path is not a results folder")
+    out = Path(path)
+    try:
+        _check_place(out, protect)
+    except OSError as err:
+        raise OutputFolderError(f"--out {shown(out)}: {_os_reason(err)}") from None
+    return out
+
+
 def _check_target(out: Path, force: bool, protect: Iterable[str | Path]) -> None:
+    _check_place(out, protect)
+    if out.exists() or os.path.lexists(out):
+        _check_existing(out, force)
+
+
+def _check_place(out: Path, protect: Iterable[str | Path]) -> None:
     resolved = out.resolve()
     for place, what in _protected_places():
         if resolved == place or resolved in place.parents:
@@ -175,8 +195,8 @@ def _check_target(out: Path, force: bool, protect: Iterable[str | Path]) -> None
     for parent in out.parents:
         if parent.exists() and not parent.is_dir():
             raise OutputFolderError(f"{shown(out)}: {shown(parent)} is a file, not a folder")
-    if out.exists() or os.path.lexists(out):
-        _check_existing(out, force)
+    if out.exists() and not out.is_dir():
+        raise OutputFolderError(f"{shown(out)}: exists and is not a folder; give another --out")
 
 
 def _check_existing(out: Path, force: bool) -> None:

@@ -20,8 +20,8 @@ from scipy import stats
 from sim.cli.main import main
 from sim.config.scenario import Scenario, load_scenario
 from sim.decide.calibrate import calibrate
+from sim.output.experiment import run_replication
 from sim.output.results import analytics
-from sim.runner.experiment import run_replication
 
 TRIALS = 40
 THRESHOLD = max(x for x in range(TRIALS + 1) if stats.binom.cdf(x - 1, TRIALS, 0.90) <= 0.01)
