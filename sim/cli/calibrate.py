@@ -25,9 +25,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--checks", type=int, default=40, help="simulator runs of the posterior-predictive check (0: none)")
     p.add_argument("--seed", type=int, help="seed of the replays (default: the scenario's)")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="change one scenario field"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing calibration folder")
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
 def _bad(message: str) -> int:

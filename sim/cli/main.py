@@ -39,7 +39,9 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument("--debug", action="store_true", help="show the Python traceback of an error")
     top = _Parser(prog="inmail-sim", description="Simulate recruiter InMail outreach under credit rules.")
     top.add_argument("--version", action="version", version=_version(), help="print the version and exit")
-    sub = top.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    sub = top.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND", help="what to do (COMMAND -h for more)"
+    )
     run.add_parser(sub, common)
     sweep.add_parser(sub, common)
     compare.add_parser(sub, common)
@@ -60,7 +62,7 @@ def _add_decide_commands(sub: Subparsers) -> None:
     for name in ("recommend", "calibrate"):
         p = sub.choices[name]
         have = set(p._option_string_actions)
-        if "--quiet" not in have:
+        if "-q" not in have:
             p.add_argument("-q", "--quiet", action="store_true", help="no progress or summary on the terminal")
         if "-v" not in have:
             p.add_argument("-v", "--verbose", action="store_true", help="say more: estimates, executors, paths")

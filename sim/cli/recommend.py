@@ -19,9 +19,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("scenario", type=Path, help="a scenario with a decide: section")
     p.add_argument("--out", type=Path, help="results folder (default results/<scenario name>_recommend)")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--seed", type=int, help="root of the random streams (default: the scenario's seed)")
+    p.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="change one scenario field"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--force", action="store_true", help="forget the replications an earlier run kept in --out")
     p.add_argument("--jobs", type=int, help="local worker processes (default: all cores)")
     p.add_argument("--executor", choices=["serial", "processes", "dask"], help="where replications run")
