@@ -28,6 +28,7 @@ from .distributions import Delay, Exponential, FieldIssues, LogNormal
 from .errors import did_you_mean, got_note
 from .explain import explain_items
 from .segments import SegmentedBehaviour
+from .state import StateSpec, state_issues
 
 Share = Annotated[float, Field(ge=0, le=1)]
 
@@ -273,6 +274,11 @@ class Scenario(_Strict):
     sweep: SweepSpec | None = Field(None, description="for `inmail-sim sweep`: the factors or points to run")
     costs: CostsSpec | None = Field(None, description="prices of seats, plans and time (default: list prices)")
     decide: DecideSpec | None = Field(None, description="for `inmail-sim recommend`: levers, objective, limits")
+    state: StateSpec | list[StateSpec] | None = Field(
+        None,
+        description="a forecast's start: credits, seats and InMails in flight at `start` "
+        "(a list: one state per replication, in turn)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -296,9 +302,30 @@ class Scenario(_Strict):
             [AccountView(a.name, a.plan, a.seats) for a in self.accounts],
             [GroupView(g.account, g.channel, g.count) for g in self.team],
         )
+        if not issues and self.state is not None:
+            issues = self._state_issues()
         if issues:
             raise FieldIssues(issues)
         return self
+
+    def _state_issues(self) -> list[tuple[tuple[str | int, ...], str]]:
+        """The state block checked against the rules and the accounts (labels as the engines give them)."""
+        rules = self.resolved_rules()
+        labels: dict[str, tuple[str, int | None]] = {}
+        for a in self.accounts:
+            plan = rules.plan(a.plan)
+            grant = plan.monthly_credits * (a.seats if plan.per_seat else 1)
+            cap = None if plan.cap_months is None else round(plan.cap_months * grant)
+            names = [a.name] if plan.per_seat or a.seats == 1 else [f"{a.name}-{i + 1}" for i in range(a.seats)]
+            labels.update({n: (a.plan, cap) for n in names})
+        n_seats = sum(a.seats for a in self.accounts)
+        states = self.state if isinstance(self.state, list) else [self.state] if self.state else []
+        issues = []
+        for k, state in enumerate(states):
+            for loc, msg in state_issues(rules, state, self.start, labels, n_seats):
+                where = loc if not isinstance(self.state, list) else (loc[0], k, *loc[1:])
+                issues.append((where, msg))
+        return issues
 
     def resolved_rules(self) -> Rules:
         return self.rules.resolved()

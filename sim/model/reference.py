@@ -20,6 +20,7 @@ from .candidates import Population
 from .events import urgent
 from .recruiter import Recruiter
 from .staffing import build_accounts, staff
+from .state import start_reference
 from .streams import Streams
 from .types import (
     BLOCK_REASONS,
@@ -94,6 +95,7 @@ class Outreach:
         self._n_msgs = 0
         self._weekdays = [self.calendar.weekday(d) for d in range(h + 1)]
         self._grant_days = {label: set(a.grant_days(h)) for label, a in self.accounts.items()}
+        self.carried = start_reference(self)
 
     # -- processes and events -------------------------------------------------------------------------
 

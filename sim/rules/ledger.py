@@ -82,7 +82,24 @@ class CreditLedger:
         self.batches: deque[Batch] = deque()
         self.totals: dict[Movement, int] = {m: 0 for m in Movement}
         self.balance = 0
+        self.opening = 0  # credits held when the ledger opened on a state (`open_with`)
         self._clock = float("-inf")
+
+    def open_with(self, batches: list[Batch]) -> None:
+        """Start from credits already held (a forecast's state), oldest batch first: they count as the opening
+        balance in the conservation identity. Only before any movement."""
+        if self.totals[Movement.GRANT] or self.batches or self._clock != float("-inf"):
+            raise LedgerError("a ledger opens on a state before any movement")
+        self.batches.extend(batches)
+        self.opening = self.balance = sum(b.remaining for b in batches)
+        if self.cap is not None and self.balance > self.cap:
+            raise LedgerError(f"opening balance {self.balance} above cap {self.cap}")
+
+    def carry_spent(self, inmail: int, seat: int) -> None:
+        """Note that `inmail`, sent by `seat` before the ledger opened, spent a credit: it may come back."""
+        if self._spender(inmail) is not None:
+            raise LedgerError(f"InMail {inmail} already spent a credit")
+        self._mark_spent(inmail, seat)
 
     def _record(self, t: float, kind: Movement, amount: int, seat: int | None, inmail: int | None) -> None:
         self.rows.append(LedgerRow(t, kind, amount, seat, inmail))
@@ -206,9 +223,9 @@ class CreditLedger:
         return inmail in self._refunded
 
     def conservation_gap(self) -> int:
-        """granted + refunded - (spent + expired + forfeited + balance): zero when nothing leaked."""
+        """opening + granted + refunded - (spent + expired + forfeited + balance): zero when nothing leaked."""
         tot = self.totals
-        inflow = tot[Movement.GRANT] + tot[Movement.REFUND]
+        inflow = self.opening + tot[Movement.GRANT] + tot[Movement.REFUND]
         outflow = tot[Movement.SPEND] + tot[Movement.EXPIRE] + tot[Movement.FORFEIT]
         return inflow - outflow - self.balance
 

@@ -153,6 +153,16 @@ class ResponseRatePolicy:
                 self._enter(PolicyState.OK, day)
         return self.state
 
+    def resume(self, state: PolicyState, since: int) -> None:
+        """Take up a state entered on day `since` (a forecast's state): it lasts as long as `evaluate` makes it."""
+        length = {
+            PolicyState.OK: 0,
+            PolicyState.WARNING: self.warning_days,
+            PolicyState.GRACE: self.recheck_days,
+            PolicyState.RESTRICTED: self.restricted_days,
+        }[state]
+        self._enter(state, since + length)
+
     def _enter(self, state: PolicyState, until: int) -> None:
         self.state, self.until = state, until
 

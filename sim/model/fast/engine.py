@@ -52,6 +52,7 @@ from ..candidates import Population
 from ..events import urgent
 from ..segmented import SegmentedSampler
 from ..staffing import build_accounts, staff
+from ..state import start_fast
 from ..streams import Streams
 from ..types import (
     BLOCK_REASONS,
@@ -106,14 +107,17 @@ class FastOutreach:
         self.streams = Streams(self.seed, replication)
         self.env = simpy.Environment()
         n_seats = sum(spec.seats for spec in scenario.accounts)
-        # the response-rate rule's counts by [seat, day sent], for whole days at once
-        self.pol_sent = np.zeros((max(n_seats, 1), self.horizon + 1), dtype=np.int64)
-        self.pol_resp = np.zeros((max(n_seats, 1), self.horizon + 1), dtype=np.int64)
+        # the response-rate rule's counts by [seat, day sent + pol_offset], for whole days at once (a state's
+        # past days take the first pol_offset columns)
+        self.pol_offset = 0 if scenario.state is None else self.rules.policy_window_days
+        width = self.pol_offset + self.horizon + 1
+        self.pol_sent = np.zeros((max(n_seats, 1), width), dtype=np.int64)
+        self.pol_resp = np.zeros((max(n_seats, 1), width), dtype=np.int64)
         self.registry = SpendRegistry(n_seats)
         self.accounts, seats_by_spec = build_accounts(
             scenario,
             self.calendar,
-            lambda sid: ArrayCounts(self.pol_sent, self.pol_resp, sid),
+            lambda sid: ArrayCounts(self.pol_sent, self.pol_resp, sid, self.pol_offset),
             lambda cap, expiry: FastLedger(cap, expiry, self.registry),
         )
         self.population = Population(scenario.candidates, self.streams, self.horizon)
@@ -131,6 +135,7 @@ class FastOutreach:
         self.weekdays = [self.calendar.weekday(d) for d in range(h + 1)]
         self.grant_days = {label: set(a.grant_days(h)) for label, a in self.accounts.items()}
         self._setup_arrays()
+        self.carried = start_fast(self)
 
     def _setup_arrays(self) -> None:
         rules, h = self.rules, self.horizon
@@ -237,7 +242,7 @@ class FastOutreach:
 
     def apply_policy_responses(self, day: int) -> None:
         for seats, sent_days in self.policy_responses.pop(day, ()):
-            np.add.at(self.pol_resp, (seats, sent_days), 1)
+            np.add.at(self.pol_resp, (seats, np.asarray(sent_days) + self.pol_offset), 1)
 
     def midnight(self, day: int) -> None:
         """Midnight, as the reference's daily clock: close yesterday, expire and grant, run the policy check."""
@@ -262,8 +267,9 @@ class FastOutreach:
 
     def window_sums(self, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Each seated sender's (sent, responded) over the response-rate rule's window judged at `day`."""
-        lo = max(0, window_start(self.rules, day))
-        hi = max(lo, window_end(self.rules, day))
+        off = self.pol_offset
+        lo = max(0, window_start(self.rules, day) + off)
+        hi = max(lo, window_end(self.rules, day) + off)
         rows = self.seated_rows
         return self.pol_sent[rows, lo:hi].sum(axis=1), self.pol_resp[rows, lo:hi].sum(axis=1)
 
