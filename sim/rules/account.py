@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from .calendar import Calendar
 from .ledger import CreditLedger
-from .limits import NO_LIMIT, SeatLimits
+from .limits import NO_LIMIT, SeatLimits, rooms_today
 from .policy import PolicyState, ResponseRatePolicy, SendCounts
 from .presets import GrantDay, Rules
 from .refund import credit_back
@@ -96,6 +96,38 @@ class Seat:
         self.policy.record_sends(day, inmails, one_to_one=inmails - bulk)
 
 
+def record_day(
+    seats: Sequence[Seat | None],
+    day: int,
+    inmails: npt.NDArray[np.int64],
+    credits: npt.NDArray[np.int64],
+    open_profile: npt.NDArray[np.int64],
+    bulk: npt.NDArray[np.int64],
+) -> None:
+    """The batch form of `Seat.record_sends` for one day's sends of many seats (arrays indexed by seat id),
+    the same counts with fewer calls: the fast engine records every seat every day."""
+    for sid in np.flatnonzero(inmails).tolist():
+        seat = seats[sid]
+        assert seat is not None
+        n = int(inmails[sid])
+        lim = seat.limits
+        if lim.day != day:
+            lim.day, lim.sent_today = day, 0
+        lim.sent_today += n
+        if lim.sent_today > lim.max_sent_in_a_day:
+            lim.max_sent_in_a_day = lim.sent_today
+        if lim.first_week_start <= day < lim.first_week_end:
+            lim.sent_first_week += n
+        seat.credits_this_period += int(credits[sid])
+        if open_profile[sid]:
+            seat.open_profile_room(day)  # opens the month's count
+            seat.open_profile_used += int(open_profile[sid])
+        policy = seat.policy
+        policy.counts.add_sent(day, n)
+        if policy.state is PolicyState.RESTRICTED:
+            policy.record_sends(day, 0, one_to_one=n - int(bulk[sid]))
+
+
 class SendRooms(NamedTuple):
     """The batch form of the send checks of `Account.try_send`, per seat for one day: how many InMails each
     seat may still send before a limit binds. A seat in an improvement period sends one-to-one only."""
@@ -119,22 +151,37 @@ def free_messages(
 
 
 def send_rooms(seats: Sequence[Seat | None], day: int) -> SendRooms:
-    """`SendRooms` of `seats` (indexed by seat id; None: no such seat) on `day`."""
+    """`SendRooms` of `seats` (indexed by seat id; None: no such seat) on `day`. A limit the rules leave off
+    gives every seat NO_LIMIT at once; only the limits that are on are asked seat by seat."""
     n = len(seats)
-    rooms = np.zeros((5, n), dtype=np.int64)
+    present = [(sid, seat) for sid, seat in enumerate(seats) if seat is not None]
+    if not present:
+        zeros = np.zeros(n, dtype=np.int64)
+        return SendRooms(zeros, zeros, zeros, zeros, np.zeros(n, dtype=bool), zeros)
+    rules = present[0][1].rules
+
+    def room(on: bool, off: int, ask: Callable[[Seat], int]) -> npt.NDArray[np.int64]:
+        if not on:
+            return np.full(n, off, dtype=np.int64)
+        values = [off] * n
+        for sid, seat in present:
+            values[sid] = ask(seat)
+        return np.asarray(values, dtype=np.int64)
+
+    daily = np.full(n, NO_LIMIT, dtype=np.int64)
+    week = daily.copy()
+    ids = [sid for sid, _ in present]
+    daily[ids], week[ids] = rooms_today([seat.limits for _, seat in present], day)
+    free = rules.open_profile_free and rules.open_profile_monthly_allowance is not None
+    open_profile = room(free, NO_LIMIT if rules.open_profile_free else 0, lambda s: s.open_profile_room(day))
+    credits = room(rules.seat_monthly_limit is not None, NO_LIMIT, lambda s: s.credit_room())
     restricted = np.zeros(n, dtype=bool)
-    for sid, seat in enumerate(seats):
-        if seat is None:
-            continue
-        rooms[:, sid] = (
-            seat.send_room(day),
-            seat.limits.daily_room(day),
-            seat.open_profile_room(day),
-            seat.credit_room(),
-            seat.policy.one_to_one_room(day),
-        )
-        restricted[sid] = seat.policy.state is PolicyState.RESTRICTED
-    return SendRooms(rooms[0], rooms[1], rooms[2], rooms[3], restricted, rooms[4])
+    one_to_one = np.zeros(n, dtype=np.int64)
+    for sid in [sid for sid, seat in present if seat.policy.state is PolicyState.RESTRICTED]:
+        policy = seats[sid].policy  # type: ignore[union-attr]  # present
+        restricted[sid] = True
+        one_to_one[sid] = policy.one_to_one_room(day)
+    return SendRooms(np.minimum(daily, week), daily, open_profile, credits, restricted, one_to_one)
 
 
 class Account:

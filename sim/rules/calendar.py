@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar as _cal
+import functools
 import math
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,7 +35,7 @@ class Calendar:
 
     def month_start(self, day: int) -> int:
         """Day index of the 1st of the month holding `day`."""
-        return day - (self.date_of(day).day - 1)
+        return _month_start(self.start, day)
 
     def grant_days(self, anchor: date, first_of_month: bool, horizon_days: float) -> list[int]:
         """Days on which a monthly grant arrives: the anchor day, then each month on the anchor's
@@ -54,3 +55,9 @@ class Calendar:
                 return days
             if day >= 0:
                 days.append(day)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _month_start(start: date, day: int) -> int:
+    """`Calendar.month_start`, remembered: the rules ask it for every seat every day."""
+    return day - ((start + timedelta(days=day)).day - 1)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
 from .calendar import Calendar
 from .presets import Rules
 
@@ -61,3 +66,24 @@ class SeatLimits:
         if self.first_week_limit is not None and self.sent_first_week > self.first_week_limit:
             found.append(f"{self.sent_first_week} InMails in its first week")
         return found
+
+
+def rooms_today(limits: Sequence[SeatLimits], day: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The batch form of `daily_room` and `first_week_room` for many seats' limits on `day` (NO_LIMIT where a
+    limit is off), read from their counters at once."""
+    if not limits:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    daily_limit, week_limit = limits[0].daily_limit, limits[0].first_week_limit
+    if daily_limit is None:
+        daily = np.full(len(limits), NO_LIMIT, dtype=np.int64)
+    else:
+        daily = np.asarray([daily_limit - (lim.sent_today if lim.day == day else 0) for lim in limits], np.int64)
+    if week_limit is None:
+        week = np.full(len(limits), NO_LIMIT, dtype=np.int64)
+    else:
+        week = np.asarray(
+            [week_limit - lim.sent_first_week if lim.first_week_start <= day < lim.first_week_end else NO_LIMIT
+             for lim in limits],
+            np.int64,
+        )  # fmt: skip
+    return daily, week

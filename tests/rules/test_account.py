@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from sim.rules import (
@@ -15,9 +16,11 @@ from sim.rules import (
     LedgerError,
     LedgerRow,
     Movement,
+    PolicyState,
     UnknownPlanError,
     resolve,
 )
+from sim.rules.account import record_day
 
 from .helpers import MONDAY, Ids, make_account
 
@@ -533,3 +536,25 @@ def test_refund_rule_override_swaps_behaviour() -> None:
 def test_start_day_reports_every_seats_state() -> None:
     acc = make_account(CURRENT, "recruiter", seats=3)
     assert acc.start_day(0) == {1: "ok", 2: "ok", 3: "ok"}
+
+
+def test_record_day_counts_what_record_sends_counts_seat_by_seat() -> None:
+    """The batch form of Seat.record_sends leaves every seat's limits, credits, Open Profile and policy counts
+    as recording each seat on its own does (one seat restricted: its one-to-one InMails are counted)."""
+    batch = make_account(CURRENT, "recruiter", seats=3, activation=[0, 2, 0], overrides={"first_week_limit": 50})
+    single = make_account(CURRENT, "recruiter", seats=3, activation=[0, 2, 0], overrides={"first_week_limit": 50})
+    for acc in (batch, single):
+        acc.seats[3].policy.state = PolicyState.RESTRICTED
+    inmails, credits, opened, bulk = ([0, 9, 4, 6], [0, 7, 4, 6], [0, 2, 0, 0], [0, 9, 1, 0])
+    record_day([None, *batch.seats.values()], 3, *(np.asarray(a) for a in (inmails, credits, opened, bulk)))
+    for sid in (1, 2, 3):
+        single.seats[sid].record_sends(3, inmails[sid], credits[sid], opened[sid], bulk[sid])
+    for sid in (1, 2, 3):
+        a, b = batch.seats[sid], single.seats[sid]
+        assert vars(a.limits) == vars(b.limits)
+        assert (a.credits_this_period, a.open_profile_used, a.open_profile_month) == (
+            b.credits_this_period, b.open_profile_used, b.open_profile_month
+        )
+        assert a.policy.window_counts(5) == b.policy.window_counts(5)
+        assert a.policy.one_to_one_room(3) == b.policy.one_to_one_room(3)
+    assert batch.seats[3].policy.one_to_one_room(3) == 25 - 6

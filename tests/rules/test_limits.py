@@ -6,7 +6,7 @@ import numpy as np
 
 from sim.rules import BlockReason, Calendar, Cost, SeatLimits, resolve
 from sim.rules.account import free_messages, send_rooms
-from sim.rules.limits import NO_LIMIT
+from sim.rules.limits import NO_LIMIT, rooms_today
 
 from .helpers import MONDAY, Ids, make_account
 
@@ -236,3 +236,16 @@ def test_breaches_name_a_limit_exceeded_and_nothing_else() -> None:
     assert limits.breaches() == []
     limits.record(2, 4)  # as a broken engine might
     assert limits.breaches() == ["4 InMails in a day", "9 InMails in its first week"]
+
+
+def test_rooms_today_agree_with_each_seats_scalar_rooms() -> None:
+    rules = resolve("seed", {"daily_limit": 40})
+    cal = Calendar(MONDAY)
+    seats = [SeatLimits(rules, cal, activation) for activation in (0, 2, 9)]
+    for i, lim in enumerate(seats):
+        lim.record(2, 10 * i)
+        lim.record(4, 7 + i)
+    for day in (2, 4, 5, 9, 12):
+        daily, week = rooms_today(seats, day)
+        assert daily.tolist() == [lim.daily_room(day) for lim in seats]
+        assert week.tolist() == [lim.first_week_room(day) for lim in seats]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...rules import BlockReason
-from ...rules.account import send_rooms
+from ...rules.account import SendRooms
 from ...rules.ledger import cap_room
 from ...rules.refund import credit_back, earliest_credit_back
 from ..behaviour import NO_RESPONSE, SimpleSampler, outcome_codes
@@ -60,59 +60,64 @@ class Pass:
 
 class _Credits:
     """The day's credits of every account as the pass moves them: spends, and credits coming back in
-    (time, key) order before each attempt (the queue from earlier days and a heap of today's)."""
+    (time, key) order before each attempt (the queue from earlier days and a heap of today's). Its hot
+    operations are closures over local lists: the pass calls them once per attempt."""
 
     def __init__(self, engine: FastOutreach, old: tuple[np.ndarray, ...]) -> None:
-        self.passes = [LedgerPass(ledger.balance) for ledger in engine.ledgers]
-        self.balance = [ledger.balance for ledger in engine.ledgers]
-        self.caps = [ledger.cap for ledger in engine.ledgers]
+        passes = self.passes = [LedgerPass(ledger.balance) for ledger in engine.ledgers]
+        balance = self.balance = [ledger.balance for ledger in engine.ledgers]
+        caps = [ledger.cap for ledger in engine.ledgers]
         self.items: list[Item] = list(zip(*(c.tolist() for c in old), strict=True)) if len(old[0]) else []
         self.ptr = 0
         self.next_time = self.items[0][0] if self.items else math.inf
         self.heap: list[Item] = []
 
-    def give_back(self, when: float, inmail: int, owner: int, a: int) -> None:
-        """A credit coming back to account `a`: a new batch, or forfeited where the cap keeps none."""
-        p = self.passes[a]
-        p.add(when, REFUND, owner, inmail)
-        p.refunded.append(inmail)
-        if cap_room(self.caps[a], self.balance[a], 1):
-            self.balance[a] += 1
-            p.new_batches.append(when)
-        else:
-            p.add(when, FORFEIT, owner, inmail)
-            p.forfeits += 1
+        def give_back(when: float, inmail: int, owner: int, a: int) -> None:
+            """A credit coming back to account `a`: a new batch, or forfeited where the cap keeps none."""
+            p = passes[a]
+            p.add(when, REFUND, owner, inmail)
+            p.refunded.append(inmail)
+            if cap_room(caps[a], balance[a], 1):
+                balance[a] += 1
+                p.new_batches.append(when)
+            else:
+                p.add(when, FORFEIT, owner, inmail)
+                p.forfeits += 1
 
-    def due_before(self, t: float, key: int) -> None:
-        """Give back every credit due before an attempt at (t, key)."""
-        items, heap = self.items, self.heap
+        def spend(a: int, t: float, sid: int, inmail: int) -> None:
+            balance[a] -= 1
+            p = passes[a]
+            if p.old_left:
+                p.old_left -= 1
+                p.spent_old += 1
+            else:
+                p.spent_new += 1
+            p.add(t, SPEND, sid, inmail)
+            p.spent.append(inmail)
+
+        self.give_back, self.spend = give_back, spend
+
+    def due_before(self, t: float, key: int) -> float:
+        """Give back every credit due before an attempt at (t, key); the time the queue's next credit is due."""
+        items, heap, ptr, give_back = self.items, self.heap, self.ptr, self.give_back
         n_items = len(items)
         while True:
-            if heap and (self.ptr >= n_items or heap[0] < items[self.ptr]):
+            if heap and (ptr >= n_items or heap[0] < items[ptr]):
                 nxt = heap[0]
                 if nxt[0] > t or (nxt[0] == t and nxt[1] >= key):
-                    return
+                    break
                 heapq.heappop(heap)
-            elif self.ptr < n_items:
-                nxt = items[self.ptr]
+            elif ptr < n_items:
+                nxt = items[ptr]
                 if nxt[0] > t or (nxt[0] == t and nxt[1] >= key):
-                    return
-                self.ptr += 1
-                self.next_time = items[self.ptr][0] if self.ptr < n_items else math.inf
+                    break
+                ptr += 1
             else:
-                return
-            self.give_back(nxt[0], nxt[2], nxt[3], nxt[4])
-
-    def spend(self, a: int, t: float, sid: int, inmail: int) -> None:
-        self.balance[a] -= 1
-        p = self.passes[a]
-        if p.old_left:
-            p.old_left -= 1
-            p.spent_old += 1
-        else:
-            p.spent_new += 1
-        p.add(t, SPEND, sid, inmail)
-        p.spent.append(inmail)
+                break
+            give_back(nxt[0], nxt[2], nxt[3], nxt[4])
+        self.ptr = ptr
+        self.next_time = items[ptr][0] if ptr < n_items else math.inf
+        return self.next_time
 
     def finish(self) -> list[LedgerPass]:
         """Give back what is still due today; the passes with their end balances."""
@@ -126,6 +131,7 @@ class _Credits:
 def decide(
     engine: FastOutreach,
     day: int,
+    rooms: SendRooms,
     plan: Plan,
     seat: np.ndarray,
     account: np.ndarray,
@@ -137,24 +143,25 @@ def decide(
 ) -> Pass:
     """One pass over the day's attempts in order, refusing what `Account.try_send` would refuse, in its order
     (1st-degree connection, policy, daily limit, first week, Open Profile allowance, seat credit limit,
-    credits), with the credits due back applied before each attempt in (time, key) order."""
+    credits), with the credits due back applied before each attempt in (time, key) order. `rooms` is what
+    the rules say each seat may still send today (`send_rooms`)."""
     t, _, key, _ = plan
     n = len(t)
     tl, kl, sl, al, bl = t.tolist(), key.tolist(), seat.tolist(), account.tolist(), bulk.tolist()
     conn, opn = conn_window.tolist(), open_window.tolist()
     n_cand = len(conn)
-    rooms = send_rooms(engine.seat_objs, day)
     restricted, one_to_one = rooms.restricted.tolist(), rooms.one_to_one.tolist()
     daily, send, free, credit_room = (r.tolist() for r in (rooms.daily, rooms.send, rooms.open_profile, rooms.credits))
     credits = _Credits(engine, old)
-    balance = credits.balance
+    balance, heap, next_time, spend = credits.balance, credits.heap, credits.next_time, credits.spend
     refunds = _SameDay(engine, day, plan, personalised, bulk)
+    same_day, msg0 = refunds.possible, engine.n_msgs
     ok, reason, costs = bytearray(n), bytearray(n), bytearray(n_cand)
     sent, drawn = 0, n
     for i in range(n):
         ti = tl[i]
-        if credits.next_time <= ti or credits.heap:
-            credits.due_before(ti, kl[i])
+        if next_time <= ti or heap:
+            next_time = credits.due_before(ti, kl[i])
         if sent == n_cand:
             drawn = min(drawn, i)
             reason[i] = R_NO_CANDIDATES
@@ -181,8 +188,8 @@ def decide(
                     reason[i] = R_NO_CREDIT
                     continue
                 credit_room[sid] -= 1
-                credits.spend(a, ti, sid, engine.n_msgs + sent)
-                if refunds.possible:
+                spend(a, ti, sid, msg0 + sent)
+                if same_day:
                     refunds.after_spend(credits, i, ti, sent, sid, a)
             else:
                 free[sid] -= 1

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...rules.account import free_messages, send_rooms
+from ...rules.account import SendRooms, free_messages, record_day, send_rooms
 from ...rules.refund import credit_back_batch
 from ..behaviour import DayLifecycles, SimpleSampler
 from ..segmented import SegmentedSampler
@@ -65,8 +65,10 @@ def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     personalised_all = u[1::2] < engine.pers_share[s_all]
     old = due_refunds(engine, day, pop=False)
     loop = None
-    if not nothing_refuses(engine, day, seat_all, acct_all, conn_window, open_window):
-        loop = decide(engine, day, plan, seat_all, acct_all, bulk_all, personalised_all, conn_window, open_window, old)
+    rooms = send_rooms(engine.seat_objs, day)
+    if not nothing_refuses(engine, rooms, seat_all, acct_all, conn_window, open_window):
+        loop = decide(engine, day, rooms, plan, seat_all, acct_all, bulk_all, personalised_all, conn_window,
+                      open_window, old)  # fmt: skip
         engine.days_in_order += 1
     if loop is None:
         sends = Sends(t_all, s_all, key_all, seat_all, acct_all, base + np.arange(n_all, dtype=np.int64), bulk_all,
@@ -179,11 +181,7 @@ def _count(
     c_inmail = np.bincount(seat[inmail], minlength=n_seats)
     c_open = np.bincount(seat[sends.opened], minlength=n_seats)
     c_bulk = np.bincount(seat[inmail & sends.bulk], minlength=n_seats)
-    for sid in np.flatnonzero(c_inmail).tolist():
-        seat_obj = engine.seat_objs[sid]
-        assert seat_obj is not None
-        n_open = int(c_open[sid])
-        seat_obj.record_sends(day, int(c_inmail[sid]), int(c_inmail[sid]) - n_open, n_open, int(c_bulk[sid]))
+    record_day(engine.seat_objs, day, c_inmail, c_inmail - c_open, c_open, c_bulk)
     n_accounts = len(engine.ledgers)
     free = np.bincount(account[sends.conn | sends.opened], minlength=n_accounts)
     sent_inmails = np.bincount(account[inmail], minlength=n_accounts)
@@ -232,7 +230,7 @@ def lifecycles(engine: FastOutreach, sends: Sends, day: int) -> DayLifecycles:
 
 def nothing_refuses(
     engine: FastOutreach,
-    day: int,
+    rooms: SendRooms,
     seat: np.ndarray,
     account: np.ndarray,
     conn_window: np.ndarray,
@@ -246,7 +244,6 @@ def nothing_refuses(
         return False
     n_seats = len(engine.seat_objs)
     attempts = np.bincount(seat, minlength=n_seats)
-    rooms = send_rooms(engine.seat_objs, day)
     if (rooms.restricted & (attempts > 0)).any() or (attempts > rooms.send).any():
         return False
     if (attempts > rooms.credits).any():
