@@ -1,18 +1,44 @@
-# Every target creates .venv when it is missing and installs the project into it.
+# Every target creates .venv when it is missing and installs the project into it, at the versions pinned in
+# requirements.lock (a dependency not yet in the lock installs at its newest allowed version).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
 
-.PHONY: run test lint bench docs clean
+.PHONY: run test lint bench docs clean lock test-floors
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --constraint $(LOCK) -e '.[dev]'
 	touch $(STAMP)
+
+# Re-pin every dependency (runtime and dev, all platforms, Python 3.11 and later) after a change to
+# pyproject.toml's dependencies; uv is installed into .venv for this only.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 \
+		--quiet -o $(LOCK)
+
+# The declared floors are true: a separate venv with every dependency at its floor (.ci/floors.py turns
+# `name>=X` into `name==X`) passes a fast subset of the tests and a short run.
+FLOORS := .venv-floors
+test-floors:
+	rm -rf $(FLOORS)
+	$(PYTHON) -m venv $(FLOORS)
+	$(PYTHON) .ci/floors.py dev > $(FLOORS)/constraints.txt
+	$(FLOORS)/bin/python -m pip install --quiet --upgrade pip
+	$(FLOORS)/bin/python -m pip install --quiet --constraint $(FLOORS)/constraints.txt . \
+		pytest hypothesis pytest-xdist nbformat jsonschema
+	$(FLOORS)/bin/python -m pip freeze --exclude inmail-sim | tr '\n' ' '; echo
+	$(FLOORS)/bin/python -m pytest -n 2 -q -p no:cacheprovider \
+		tests/rules tests/test_scenario.py tests/test_init.py tests/test_validate_cli.py
+	$(FLOORS)/bin/inmail-sim run scenarios/baseline.yaml --set horizon_days=30 --replications 2 \
+		--executor serial --out $(FLOORS)/results --quiet --no-report
+	test -f $(FLOORS)/results/summary.json
 
 run: $(STAMP)
 	$(BIN)/inmail-sim run scenarios/baseline.yaml --out results/baseline --force
@@ -41,4 +67,4 @@ docs: $(STAMP)
 	$(BIN)/python docs/make_gallery.py $(DOCS_RESULTS) docs
 
 clean:
-	rm -rf $(VENV) results .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage
+	rm -rf $(VENV) $(FLOORS) results .pytest_cache .mypy_cache .ruff_cache .hypothesis .coverage

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import compare, report, run, sweep, validate
+from . import compare, init, report, run, sweep, validate
 from .common import EXIT_BAD_INPUT, EXIT_INTERNAL, Subparsers, UsageError
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
@@ -47,6 +47,7 @@ def parser() -> argparse.ArgumentParser:
     compare.add_parser(sub, common)
     report.add_parser(sub, common)
     validate.add_parsers(sub, common)
+    init.add_parser(sub, common)
     _add_decide_commands(sub)
     return top
 
