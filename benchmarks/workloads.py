@@ -48,3 +48,59 @@ def scenario(seats: int, days: int = 90, engine: str = "fast") -> dict[str, Any]
             "reply_delay": {"dist": "lognormal", "median_days": 1, "sigma": 1},
         },
     }
+
+
+def _segmented(s: dict[str, Any]) -> None:
+    s["behaviour"] = {"model": "segmented", "accept_share": 0.6}
+
+
+def _linkedin_current(s: dict[str, Any]) -> None:
+    s["rules"]["preset"] = "linkedin-current"
+
+
+def _expiring(s: dict[str, Any]) -> None:
+    # each monthly grant is a batch that expires a month after it arrives: a batch expires every month
+    s["rules"]["overrides"]["plans.recruiter.batch_expiry_days"] = 30
+
+
+def _credits_bind(s: dict[str, Any]) -> None:
+    s["rules"]["overrides"]["plans.recruiter.monthly_credits"] = 150
+
+
+def _rule_binds(s: dict[str, Any]) -> None:
+    del s["rules"]["overrides"]["policy_min_sent"]
+    s["behaviour"]["response_probability"] = 0.08
+
+
+def _email(s: dict[str, Any]) -> None:
+    seats = s["accounts"][0]["seats"]
+    mail = seats // 5
+    s["accounts"][0]["seats"] = seats - mail
+    s["team"] = [
+        {"name": "recruiters", "count": seats - mail, "daily_target": SENDS_PER_DAY},
+        {"name": "mailers", "count": mail, "daily_target": SENDS_PER_DAY, "channel": "email"},
+    ]
+    # every email sender skips candidates without a known address: twice the pool, half of it with one
+    s["candidates"] = {"population": 2 * s["candidates"]["population"], "known_email_share": 0.5}
+
+
+PATHS: dict[str, tuple[int, Any]] = {
+    "reference": (90, None),
+    "segmented": (90, _segmented),
+    "linkedin-current": (90, _linkedin_current),
+    "expiring": (180, _expiring),
+    "credits-bind": (90, _credits_bind),
+    "rule-binds": (90, _rule_binds),
+    "email": (90, _email),
+}
+"""The feature paths of `make bench` (issue 14): name -> (days, change to the reference workload)."""
+
+
+def path_scenario(path: str, seats: int = 1000, engine: str = "fast") -> dict[str, Any]:
+    """The reference workload changed to take one feature path of the engines (`PATHS`)."""
+    days, change = PATHS[path]
+    s = scenario(seats, days, engine)
+    s["name"] = f"bench-{path}-{seats}-seats-{days}-days"
+    if change is not None:
+        change(s)
+    return s
