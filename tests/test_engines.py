@@ -168,6 +168,72 @@ def test_email_senders_give_identical_tables() -> None:
     assert out.blocked["no_candidates"].sum() > 0
 
 
+@pytest.mark.parametrize("behaviour", ["simple", "segmented"])
+def test_mixed_team_with_email_senders_is_sent_a_day_at_a_time(behaviour: str) -> None:
+    """One sender in three on email, working other hours than the InMail senders (their sends interleave),
+    credits that bind on some days (those days are replayed attempt by attempt): identical tables, and the
+    other days computed with numpy."""
+    scenario = sim.load_scenario(
+        {
+            "accounts": [{"name": "contract", "plan": "recruiter", "seats": 4}],
+            "team": [
+                {"name": "inmail", "count": 4, "daily_target": 12, "working_hours": [9, 17]},
+                {"name": "mail", "count": 2, "daily_target": 15, "channel": "email", "working_hours": [8, 15]},
+            ],
+            "rules": {"preset": "seed", "overrides": {"plans.recruiter.monthly_credits": 200}},
+            "behaviour": {"model": behaviour},
+            "candidates": {"population": 9000, "known_email_share": 0.4},
+            "horizon_days": 40,
+            "seed": 11,
+        }
+    )
+    model, out = _both(scenario)
+    assert (np.asarray(out.messages.channel) == "email").sum() > 0
+    assert model.days_vector > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(1, 12)), min_size=1, max_size=12),
+    st.floats(0.05, 0.95),
+    st.integers(0, 2**31),
+)
+def test_population_assign_takes_what_peek_and_take_would(
+    runs: list[tuple[bool, int]], share: float, seed: int
+) -> None:
+    """`Population.assign` (runs of one channel with numpy) against `peek` then `take` one send at a time,
+    from a state left by earlier sends of both channels."""
+    from sim.config.scenario import CandidatesSpec
+    from sim.model.candidates import Population
+    from sim.model.streams import Streams
+
+    spec = CandidatesSpec(population=120, known_email_share=share)
+    one, many = Population(spec, Streams(seed, 0)), Population(spec, Streams(seed, 0))
+    rng = random.Random(seed)
+    for _ in range(rng.randint(0, 30)):  # earlier sends, one at a time, on both
+        channel = rng.choice(["inmail", "email"])
+        for pop in (one, many):
+            c = pop.peek(channel)
+            if c is not None:
+                pop.take(c)
+    email = np.asarray([is_email for is_email, r in runs for _ in range(r)])
+    expected: list[int] = []
+    for is_email in email.tolist():
+        c = one.peek("email" if is_email else "inmail")
+        if c is None:
+            break
+        one.take(c)
+        expected.append(c)
+    positions = many.assign(email)
+    if len(expected) < len(email):
+        assert positions is None
+        return
+    assert positions is not None
+    assert many.commit(positions).tolist() == expected
+    np.testing.assert_array_equal(many.contacted, one.contacted)
+    assert (many.peek("inmail"), many.peek("email")) == (one.peek("inmail"), one.peek("email"))
+
+
 def test_exact_ties_are_broken_as_simpy_breaks_them() -> None:
     """Fixed delays put refund checks at the very instant of a send a week later, and staggered seats and
     coinciding schedules of two groups make equal send times whose order only the event queue decides."""

@@ -97,10 +97,16 @@ class SimpleSampler:
         delay = wait + float(self.reply_delay[candidate])
         return Lifecycle(t + wait, outcome, t + delay, response_delay=delay)
 
-    def sample_day(self, cand: np.ndarray, t: np.ndarray) -> DayLifecycles:
-        """`sample` over arrays of InMails, with the same operations (so the same floating-point results)."""
+    def sample_day(self, cand: np.ndarray, t: np.ndarray, email: np.ndarray | None = None) -> DayLifecycles:
+        """`sample` over arrays of messages (InMails, or emails where `email`), with the same operations (so
+        the same floating-point results)."""
         wait = self.read_delay[cand]
-        delay = np.where(self.responds_inmail[cand], wait + self.reply_delay[cand], np.inf)
+        responds = (
+            self.responds_inmail[cand]
+            if email is None
+            else np.where(email, self.responds_email[cand], self.responds_inmail[cand])
+        )
+        delay = np.where(responds, wait + self.reply_delay[cand], np.inf)
         outcome = outcome_codes(self.quick[cand], self.accepts[cand])
         return DayLifecycles(t + wait, t + delay, delay, outcome, np.full(len(t), np.inf))
 

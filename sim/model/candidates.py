@@ -68,3 +68,63 @@ class Population:
 
     def take(self, candidate: int) -> None:
         self.contacted[candidate] = True
+
+    def assign(self, email: np.ndarray) -> np.ndarray | None:
+        """The candidates of a sequence of sends in order (`email`: which are emails, the others InMails), as
+        `peek` then `take` one send at a time would give them; None, having taken nothing, when the pool
+        could run out on the way. Takes them (`commit`) only when asked.
+
+        After `peek` on both channels, the contacted candidates are the positions of `order` before the
+        InMail cursor i and the known-address ones before the email cursor e. So a run of r InMails takes
+        the first r positions from i that are not known-address ones before e, and a run of r emails the
+        first r known-address positions from max(i, e): a few numpy searches per run of one channel."""
+        self.peek("inmail")
+        self.peek("email")
+        i, e = self._cursor["inmail"], self._cursor["email"]
+        span = max(i, e) - min(i, e) + 2 * len(email) + 64
+        while True:
+            out = self._assign(email, i, e, span)
+            if out is not None or min(i, e) + span >= self.size:
+                return out
+            span *= 2  # the window of `order` looked at held too few known addresses
+
+    def _assign(self, email: np.ndarray, i: int, e: int, span: int) -> np.ndarray | None:
+        n = len(email)
+        lo = min(i, e)
+        known = self.known_email[self.order[lo : lo + span]]
+        k_cum = np.concatenate(([0], np.cumsum(known)))
+        nk_cum = np.arange(len(k_cum)) - k_cum
+        out = np.empty(n, dtype=np.int64)
+        cuts = np.flatnonzero(email[1:] != email[:-1]) + 1
+        starts, ends = ([0, *cuts.tolist()], [*cuts.tolist(), n]) if n else ([], [])
+        limit = lo + len(known)
+        for a, b in zip(starts, ends, strict=True):
+            r = b - a
+            s = max(i, e)
+            if s - lo >= len(k_cum):
+                return None
+            if email[a]:
+                m0 = int(k_cum[s - lo])
+                if m0 + r > int(k_cum[-1]):
+                    return None
+                pos = np.searchsorted(k_cum, np.arange(m0 + 1, m0 + r + 1), side="left") - 1 + lo
+                e = int(pos[-1]) + 1
+            else:
+                m0, free = int(nk_cum[i - lo]), int(nk_cum[s - lo] - nk_cum[i - lo])
+                inside = min(r, free)
+                pos = np.searchsorted(nk_cum, np.arange(m0 + 1, m0 + inside + 1), side="left") - 1 + lo
+                if r > inside:
+                    pos = np.concatenate((pos, np.arange(s, s + r - inside)))
+                if not len(pos) or pos[-1] >= limit:
+                    return None
+                i = int(pos[-1]) + 1
+            out[a:b] = pos
+        self._assigned = (i, e)
+        return out
+
+    def commit(self, positions: np.ndarray) -> np.ndarray:
+        """Take the candidates at these positions of `order` (as `assign` gave them); their ids."""
+        candidates: np.ndarray = self.order[positions].astype(np.int64)
+        self.contacted[candidates] = True
+        self._cursor["inmail"], self._cursor["email"] = self._assigned
+        return candidates

@@ -125,9 +125,10 @@ class SegmentedSampler:
         t: np.ndarray,
         personalised: np.ndarray,
         weekday: int,
+        email: np.ndarray | None = None,
     ) -> DayLifecycles:
-        """`sample` over arrays of InMails sent on one day (by recruiters of `groups[group]`), with the same
-        operations in the same order (so the same floating-point results)."""
+        """`sample` over arrays of messages sent on one day (by recruiters of `groups[group]`; emails where
+        `email`), with the same operations in the same order (so the same floating-point results)."""
         wait = np.minimum(self.login_wait[cand], self.notice_wait[cand])
         wait = read_waits(self.rules, wait, self.reminder_wait[cand])
         m = self.mult
@@ -139,10 +140,14 @@ class SegmentedSampler:
         p = np.where(~translated & ~self.reads_english[cand], p * m.untranslated, p)
         scam = np.asarray([g.looks_like_scam for g in groups])[group]
         p = np.where(scam, p * m.scam_like, p)
+        if email is not None:
+            p = np.where(email, email_response_probability(self.rules, p), p)
         p = np.minimum(p, self.spec.cap)
         delay = np.where(self.u_response[cand] < p, wait + self.reply_delay[cand], np.inf)
         after = np.asarray([np.nan if g.follow_up_after_days is None else g.follow_up_after_days
                             for g in groups])[group]  # fmt: skip
+        if email is not None:
+            after = np.where(email, np.nan, after)  # an email is never followed up
         follow_up = np.full(len(t), np.inf)
         has = ~np.isnan(after)
         if has.any():

@@ -185,8 +185,9 @@ class FastOutreach:
         self.registry.reserve(capacity)
         self.credit_days = [np.zeros((len(MOVES), max(h, 1)), dtype=np.int64) for _ in self.ledgers]
         self.counts_code = np.asarray([rules.counts_as_response(o) for o in self.outcomes] + [False] * 64)
-        emails = any(r.group.channel == "email" for r in self.senders)
-        self.vector = type(self.sampler) in (SimpleSampler, SegmentedSampler) and not emails
+        self.email_of = np.asarray([r.group.channel == "email" for r in self.senders], dtype=bool)
+        self.mixed = bool(self.email_of.any())  # email senders: candidates assigned by `Population.assign`
+        self.vector = type(self.sampler) in (SimpleSampler, SegmentedSampler)
         self.days_vector = 0
         self.days_scalar = 0
         self.days_in_order = 0  # days with numpy whose refusals were decided by one pass in order

@@ -39,12 +39,19 @@ class Sends:
     opened: np.ndarray  # free by the Open Profile rule
     cand: np.ndarray
     drawn: int  # attempts that drew from the sending stream
+    email: np.ndarray | None = None  # which are emails (no seat, no credit); None: none are
 
     @property
     def credit(self) -> np.ndarray:
         """Which sends cost a credit."""
         paid: np.ndarray = ~self.conn & ~self.opened
-        return paid
+        return paid if self.email is None else paid & ~self.email
+
+    @property
+    def inmail(self) -> np.ndarray:
+        """Which sends are InMails (not to a 1st-degree connection, not an email)."""
+        inmail: np.ndarray = ~self.conn
+        return inmail if self.email is None else inmail & ~self.email
 
 
 def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
@@ -53,6 +60,8 @@ def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     end = float(day + 1)
     if not all(ledger.quiet_until(end) for ledger in engine.ledgers):
         return False
+    if engine.mixed:
+        return _mixed_day(engine, day, plan)
     t_all, s_all, key_all, base = plan
     n_all = len(t_all)
     pop = engine.population
@@ -87,6 +96,37 @@ def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     return True
 
 
+def _mixed_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
+    """A day of a team with email senders, with numpy, when nothing refuses a send (the candidates of InMails
+    and emails interleaved as `Population.assign` gives them); False, having changed nothing, when a send
+    may be refused (the day is then replayed attempt by attempt)."""
+    t_all, s_all, key_all, base = plan
+    n_all = len(t_all)
+    pop = engine.population
+    email = engine.email_of[s_all]
+    positions = pop.assign(email)
+    if positions is None:
+        return False
+    cand = pop.order[positions]
+    inmail = ~email
+    seat_all = np.where(inmail, engine.seat_of[s_all], -1)
+    acct_all = np.where(inmail, engine.seat_account[seat_all], -1)
+    conn, opened = free_messages(engine.rules, pop.degree[cand] == 1, pop.open_profile[cand])
+    conn &= inmail
+    opened &= inmail
+    if not nothing_refuses(engine, day, seat_all[inmail], acct_all[inmail], conn[inmail], opened[inmail]):
+        return False
+    u = engine.sending.peek(2 * n_all)
+    bulk = u[0::2] < engine.bulk_share[s_all]
+    personalised = u[1::2] < engine.pers_share[s_all]
+    old = due_refunds(engine, day, pop=False)
+    cand = pop.commit(positions)
+    sends = Sends(t_all, s_all, key_all, seat_all, acct_all, base + np.arange(n_all, dtype=np.int64), bulk,
+                  personalised, conn, opened, cand, n_all, email)  # fmt: skip
+    _send(engine, day, sends, None, old)
+    return True
+
+
 def _send(
     engine: FastOutreach, day: int, sends: Sends, loop: Pass | None, old: tuple[np.ndarray, ...]
 ) -> None:
@@ -117,16 +157,18 @@ def _send(
 
     engine.sending.consume(2 * sends.drawn)
     pop = engine.population
-    pop.contacted[sends.cand] = True
     engine.taken += n
-    pop._cursor["inmail"] = engine.taken
+    if sends.email is None:
+        pop.contacted[sends.cand] = True
+        pop._cursor["inmail"] = engine.taken
+    cost = np.where(sends.conn, CONN, np.where(sends.opened, OPEN, CREDIT))
     engine.log.write(
         {
             "seat": seat,
             "sender": sends.sender,
             "candidate": sends.cand,
-            "channel": 0,
-            "cost": np.where(sends.conn, CONN, np.where(sends.opened, OPEN, CREDIT)),
+            "channel": 0 if sends.email is None else sends.email.astype(np.int8),
+            "cost": cost if sends.email is None else np.where(sends.email, NONE, cost),
             "bulk": sends.bulk,
             "personalised": sends.personalised,
             "sent_at": t,
@@ -164,7 +206,7 @@ def _count(
     """The day's counters: sends, InMails and responses by sender; the policy's sends and responses; each
     seat's limits and credit counters; each account's InMail counts."""
     s, seat, account = sends.sender, sends.seat, sends.account
-    inmail = ~sends.conn
+    inmail = sends.inmail
     n_senders = len(engine.senders)
     engine.sent[:, day] += np.bincount(s, minlength=n_senders)
     engine.inmails_sent[:, day] += np.bincount(s[inmail], minlength=n_senders)
@@ -221,11 +263,11 @@ def lifecycles(engine: FastOutreach, sends: Sends, day: int) -> DayLifecycles:
     """What the sampler says of each InMail sent, a whole day at once and to the last bit (its `sample_day`)."""
     sampler = engine.sampler
     if isinstance(sampler, SimpleSampler):
-        return sampler.sample_day(sends.cand, sends.t)
+        return sampler.sample_day(sends.cand, sends.t, sends.email)
     assert isinstance(sampler, SegmentedSampler)
     groups = [g.group for g in engine.groups]
     return sampler.sample_day(groups, engine.group_of[sends.sender], sends.cand, sends.t, sends.personalised,
-                              engine.weekdays[day])  # fmt: skip
+                              engine.weekdays[day], sends.email)  # fmt: skip
 
 
 def nothing_refuses(
