@@ -213,25 +213,25 @@ def test_population_assign_takes_what_peek_and_take_would(
     for _ in range(rng.randint(0, 30)):  # earlier sends, one at a time, on both
         channel = rng.choice(["inmail", "email"])
         for pop in (one, many):
-            c = pop.peek(channel)
+            c = pop.peek(channel, 0)
             if c is not None:
                 pop.take(c)
     email = np.asarray([is_email for is_email, r in runs for _ in range(r)])
     expected: list[int] = []
     for is_email in email.tolist():
-        c = one.peek("email" if is_email else "inmail")
+        c = one.peek("email" if is_email else "inmail", 0)
         if c is None:
             break
         one.take(c)
         expected.append(c)
-    positions = many.assign(email)
+    positions = many.assign(email, 0)
     if len(expected) < len(email):
         assert positions is None
         return
     assert positions is not None
     assert many.commit(positions).tolist() == expected
     np.testing.assert_array_equal(many.contacted, one.contacted)
-    assert (many.peek("inmail"), many.peek("email")) == (one.peek("inmail"), one.peek("email"))
+    assert (many.peek("inmail", 0), many.peek("email", 0)) == (one.peek("inmail", 0), one.peek("email", 0))
 
 
 def test_exact_ties_are_broken_as_simpy_breaks_them() -> None:

@@ -69,22 +69,23 @@ class Population:
     def take(self, candidate: int) -> None:
         self.contacted[candidate] = True
 
-    def assign(self, email: np.ndarray) -> np.ndarray | None:
-        """The candidates of a sequence of sends in order (`email`: which are emails, the others InMails), as
-        `peek` then `take` one send at a time would give them; None, having taken nothing, when the pool
+    def assign(self, email: np.ndarray, day: int) -> np.ndarray | None:
+        """The candidates of a sequence of sends in order on `day` (`email`: which are emails, the others
+        InMails), as `peek` then `take` one send at a time would give them; None, having taken nothing, when the pool
         could run out on the way. Takes them (`commit`) only when asked.
 
         After `peek` on both channels, the contacted candidates are the positions of `order` before the
         InMail cursor i and the known-address ones before the email cursor e. So a run of r InMails takes
         the first r positions from i that are not known-address ones before e, and a run of r emails the
         first r known-address positions from max(i, e): a few numpy searches per run of one channel."""
-        self.peek("inmail")
-        self.peek("email")
+        self.peek("inmail", day)
+        self.peek("email", day)
+        end = self.available(day)
         i, e = self._cursor["inmail"], self._cursor["email"]
         span = max(i, e) - min(i, e) + 2 * len(email) + 64
         while True:
-            out = self._assign(email, i, e, span)
-            if out is not None or min(i, e) + span >= self.size:
+            out = self._assign(email, i, e, min(span, end - min(i, e)))
+            if out is not None or min(i, e) + span >= end:
                 return out
             span *= 2  # the window of `order` looked at held too few known addresses
 

@@ -20,7 +20,7 @@ from .ordering import KEY_CHECK, Plan, due_refunds, split_by_day
 if TYPE_CHECKING:
     from .engine import FastOutreach
 
-CREDIT, OPEN, CONN = (COSTS.index(c) for c in ("credit", "open_profile", "connection"))
+CREDIT, OPEN, CONN, NONE = (COSTS.index(c) for c in ("credit", "open_profile", "connection", "none"))
 
 
 @dataclass
@@ -104,7 +104,7 @@ def _mixed_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     n_all = len(t_all)
     pop = engine.population
     email = engine.email_of[s_all]
-    positions = pop.assign(email)
+    positions = pop.assign(email, day)
     if positions is None:
         return False
     cand = pop.order[positions]
