@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 
 REASONS = [
-    "blocked_no_credit",
-    "blocked_seat_credit_limit",
-    "blocked_daily_limit",
-    "blocked_first_week_limit",
-    "blocked_policy_restricted",
-    "blocked_no_candidates",
+    "sends_blocked_no_credit",
+    "sends_blocked_seat_credit_limit",
+    "sends_blocked_daily_limit",
+    "sends_blocked_first_week_limit",
+    "sends_blocked_policy_restricted",
+    "sends_blocked_no_candidates",
 ]
 
 
@@ -66,11 +66,11 @@ def make_tables(
                 block = {r: 0 for r in REASONS}
                 if blocked and weekday:
                     if state == "restricted":
-                        block["blocked_policy_restricted"] = 4
+                        block["sends_blocked_policy_restricted"] = 4
                     if not email and day % 30 > 22:
-                        block["blocked_no_credit"] = int(rng.integers(0, 4))
+                        block["sends_blocked_no_credit"] = int(rng.integers(0, 4))
                     if day < 7:
-                        block["blocked_first_week_limit"] = int(rng.integers(0, 2))
+                        block["sends_blocked_first_week_limit"] = int(rng.integers(0, 2))
                 n_resp = 0
                 for _ in range(max(sent, 0)):
                     sent_at = day + 9 / 24 + rng.uniform(0, 0.3)
@@ -147,7 +147,7 @@ def make_tables(
                         "sent": max(sent, 0),
                         "responses": n_resp,
                         **block,
-                        "pool_balance": 0,
+                        "credit_balance": 0,
                         "policy_state": state,
                         "trailing_rate": rate,
                     }
@@ -176,16 +176,16 @@ def make_tables(
                     "account": "A",
                     "day": day,
                     "date": dates[day],
-                    "balance": balance,
-                    "granted": granted,
-                    "spent": spent_today,
-                    "refunded": refunded_today,
-                    "expired": expired_real,
-                    "forfeited": 0,
+                    "credit_balance": balance,
+                    "credits_granted": granted,
+                    "credits_spent": spent_today,
+                    "credits_refunded": refunded_today,
+                    "credits_expired": expired_real,
+                    "credits_forfeited": 0,
                 }
             )
             for row in seat_rows[-n_senders:]:
-                row["pool_balance"] = balance
+                row["credit_balance"] = balance
     credits = pd.DataFrame(
         credit_rows, columns=["replication", "account", "time", "date", "kind", "amount", "seat", "inmail"]
     )

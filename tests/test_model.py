@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -99,11 +100,13 @@ def _check_tables(res: sim.Results) -> None:
     rules = res.scenario.resolved_rules()
     for rep, credits in res.credits.groupby("replication"):
         tot = credits.groupby("kind")["amount"].sum()
-        balance = res.account_days[(res.account_days["replication"] == rep)].groupby("account")["balance"].last().sum()
+        balance = (
+            res.account_days[(res.account_days["replication"] == rep)].groupby("account")["credit_balance"].last().sum()
+        )
         inflow = tot.get("grant", 0) + tot.get("refund", 0)
         outflow = tot.get("spend", 0) + tot.get("expire", 0) + tot.get("forfeit", 0)
         assert inflow == outflow + balance, f"replication {rep}: credits not conserved"
-        assert (res.account_days["balance"] >= 0).all()
+        assert (res.account_days["credit_balance"] >= 0).all()
         assert (credits[credits["kind"] == "refund"]["inmail"].value_counts() <= 1).all()
     sd = res.seat_days
     if rules.daily_limit is not None:
@@ -202,7 +205,7 @@ def test_first_week_limit_holds_on_a_new_seat() -> None:
             "candidates": {"connections": {"first": 0, "second": 0.5, "third": 0.5}},
         }
     )
-    first_week = res.seat_days[res.seat_days["date"] <= "2026-01-11"]  # Wednesday to Sunday of its first week
+    first_week = res.seat_days[res.seat_days["date"] <= date(2026, 1, 11)]  # Wednesday to Sunday of its first week
     assert first_week["inmails_sent"].sum() == 200
     assert res.runs.loc[0, "sends_blocked_first_week_limit"] > 0
 

@@ -100,7 +100,7 @@ def test_response_rate_many_seats(tmp_path: Path) -> None:
     grid["responses"] = 1
     for reason in REASONS:
         grid[reason] = 0
-    grid["pool_balance"] = 100
+    grid["credit_balance"] = 100
     grid["trailing_rate"] = np.where(grid["day"] >= 14, rng.beta(3, 15, len(grid)), np.nan)
     grid["policy_state"] = np.select(
         [grid["trailing_rate"] < 0.06, grid["trailing_rate"] < 0.09], ["restricted", "warning"], "ok"
@@ -201,12 +201,12 @@ def test_long_horizon_many_accounts(tmp_path: Path) -> None:
                     "account": f"acct{account}",
                     "day": np.tile(np.arange(days), 2),
                     "date": np.tile(pd.date_range("2024-01-01", periods=days).to_numpy(), 2),
-                    "balance": np.tile(np.arange(days) % 30, 2) * 10 + account,
-                    "granted": 0,
-                    "spent": 3,
-                    "refunded": 1,
-                    "expired": 0,
-                    "forfeited": 0,
+                    "credit_balance": np.tile(np.arange(days) % 30, 2) * 10 + account,
+                    "credits_granted": 0,
+                    "credits_spent": 3,
+                    "credits_refunded": 1,
+                    "credits_expired": 0,
+                    "credits_forfeited": 0,
                 }
             )
         )

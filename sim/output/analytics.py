@@ -87,12 +87,12 @@ COUNT_COLUMNS = ("sent", "accepted", "declined", "pending", "credits_spent", "cr
 def _pool_weeks(account_days: pd.DataFrame) -> pd.DataFrame:
     """Per account and ISO week, summed over replications: credits expired, and the balance at the end of the
     week's last day in each replication (divided by the replications, as every count is, it is their mean)."""
-    pool = account_days[["replication", "account", "day", "expired", "balance"]].copy()
+    pool = account_days[["replication", "account", "day", "credits_expired", "credit_balance"]].copy()
     pool["week"] = pd.to_datetime(account_days["date"]).dt.strftime("%G-W%V").to_numpy()
     per_replication = (
         pool.sort_values(["replication", "day"], kind="stable")
         .groupby(["replication", "account", "week"], observed=True)
-        .agg(credits_expired=("expired", "sum"), balance_end=("balance", "last"))
+        .agg(credits_expired=("credits_expired", "sum"), balance_end=("credit_balance", "last"))
         .reset_index()
     )
     weeks = per_replication.groupby(["account", "week"], observed=True)[["credits_expired", "balance_end"]].sum()

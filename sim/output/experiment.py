@@ -68,7 +68,7 @@ def run_replication(
         out = build_engine(scenario, replication, seed, kept).run()
         return replication_kpis(out, kinds), (replication_tables(out, scenario) if mode != "none" else {})
     writer = into if isinstance(into, TableWriter) else TableWriter(Path(into))
-    sink = ReplicationWriter(writer, replication, scenario)
+    sink = ReplicationWriter(writer, replication, scenario, full=kept == "full", seed=seed)
     model = build_engine(scenario, replication, seed, kept, sink)
     sink.set_senders(model.senders, model.accounts)
     out = model.run()
@@ -234,7 +234,7 @@ class _Stream:
     def _write_tables(self, scenario: Scenario, rep: int, tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """A replication's tables made elsewhere, written to its own folder as a replication here would."""
         writer = TableWriter(self.parts / f"r{rep}")
-        sink = ReplicationWriter(writer, rep, scenario)
+        sink = ReplicationWriter(writer, rep, scenario, full="inmails" in tables)
         if "inmails" in tables:
             sink.add_inmails(tables["inmails"])
             sink.add_credits(tables["credits"])

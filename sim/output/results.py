@@ -35,6 +35,8 @@ from .writer import (
     _figure_inmails,
     _sum_figure_credits,
     figure_inmails,
+    run_metadata,
+    to_arrow,
 )
 
 __all__ = [
@@ -158,14 +160,21 @@ class Results:
 
         return plots.time_to_response(self.inmails, (self.scenario.resolved_rules().refund_window_days,))
 
-    def save(self, folder: str | Path) -> Path:
-        """Write the results folder's files into `folder` (created when missing)."""
-        folder = Path(folder)
-        self.save_summary(folder)
-        for name, table in self.tables.items():
-            table.to_parquet(folder / f"{name}.parquet", index=False)
-        self.save_figures(folder, self.tables, self.analytics() if "inmails" in self.tables else None)
-        return folder
+    def save(self, folder: str | Path, force: bool = False) -> Path:
+        """Write the results folder `folder` atomically, as `inmail-sim run` does (`sim.output.storage`): into
+        a temporary sibling renamed into place when complete; an existing folder is replaced only with
+        `force` and only when this tool made it (OutputFolderError otherwise, before anything is written)."""
+        import pyarrow.parquet as pq
+
+        from .storage import atomic_folder
+
+        with atomic_folder(folder, force=force) as tmp:
+            self.save_summary(tmp)
+            meta = run_metadata(self.scenario, self.seed)
+            for name, table in self.tables.items():
+                pq.write_table(to_arrow(table, meta), tmp / f"{name}.parquet")
+            self.save_figures(tmp, self.tables, self.analytics() if "inmails" in self.tables else None)
+        return Path(folder)
 
     def save_summary(self, folder: Path) -> None:
         """scenario.resolved.yaml, summary.json and runs.parquet."""
@@ -175,13 +184,14 @@ class Results:
             yaml.safe_dump(resolved, sort_keys=False, allow_unicode=True), encoding="utf-8"
         )
         summary = {
-            "scenario": self.scenario.name,
-            "seed": self.seed,
+            **run_metadata(self.scenario, self.seed),
             "replications": len(self.runs),
             "kpis": self.summary(),
         }
         (folder / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
-        self.runs.to_parquet(folder / "runs.parquet", index=False)
+        import pyarrow.parquet as pq
+
+        pq.write_table(to_arrow(self.runs, run_metadata(self.scenario, self.seed)), folder / "runs.parquet")
 
     def save_figures(self, folder: Path, tables: dict[str, pd.DataFrame], report: pd.DataFrame | None) -> None:
         """analytics.csv (when there is `report`) and the figures drawn from `tables`."""

@@ -75,3 +75,21 @@ def kpi_interval(kpi: str, values: Iterable[float], level: float = 0.95) -> Inte
 def summarise(runs: pd.DataFrame) -> dict[str, Interval]:
     """Each KPI's mean, std and 95% CI over the replications in `runs`."""
     return {kpi: kpi_interval(kpi, runs[kpi].tolist()) for kpi in KPIS if kpi in runs}
+
+
+def paired_text(table: pd.DataFrame) -> str:
+    """A paired-differences table (`kpi`, `mean_a`, `mean_b`, `diff`, `ci_low`, `ci_high`, `excludes_zero`)
+    for the terminal: each value in its KPI's format (12,440; 24.2%; +1.3 pp), one KPI per line."""
+    from .kpis import format_difference, format_value
+
+    head = f"{'KPI':<32} {'A':>12} {'B':>12} {'B - A':>12}  95% CI of B - A"
+    lines = [head]
+    for row in table.to_dict("records"):
+        k = str(row["kpi"])
+        low, high, a, b, diff = (float(row[c]) for c in ("ci_low", "ci_high", "mean_a", "mean_b", "diff"))
+        ci = f"{format_difference(k, low)} to {format_difference(k, high)}"
+        mark = "  *" if bool(row.get("excludes_zero", False)) else ""
+        lines.append(f"{k:<32} {format_value(k, a):>12} {format_value(k, b):>12} {format_difference(k, diff):>12}"
+                     f"  {ci}{mark}")  # fmt: skip
+    lines.append("* the interval excludes zero")
+    return "\n".join(lines)

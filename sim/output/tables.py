@@ -1,4 +1,9 @@
-"""The tidy tables of one replication (inmails, seat_days, account_days, credits) as pandas frames."""
+"""The tidy tables of one replication (inmails, seat_days, account_days, credits) as pandas frames.
+
+Names: one per concept across tables and KPIs (`inmails_sent`, `sends_blocked_<reason>`, `credits_spent`, ...,
+`credit_balance`). Times are days from the scenario's start (`sent_at`, NaN when it did not happen within the
+horizon) with the same instant as a UTC timestamp beside them (`sent_time`, NaT when it did not happen); the
+start is midnight UTC of the scenario's `start` date. `date` columns hold dates (Parquet DATE)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,34 @@ from ..model.reference import BLOCK_REASONS, MOVES, MessageLog, ReplicationOutpu
 from ..rules import PolicyState
 
 _STATE_NAMES = [s.value for s in PolicyState]
+TIMES = ("sent_at", "read_at", "responded_at", "refunded_at", "followed_up_at")  # day offsets with a timestamp
+
+
+def timestamps(days: np.ndarray, start: pd.Timestamp | None) -> np.ndarray:
+    """Day offsets from the start as UTC timestamps (microseconds; NaN days become NaT)."""
+    origin = np.datetime64(pd.Timestamp(start).date() if start is not None else "1970-01-01", "us")
+    micros = np.asarray(days, dtype=float) * 86_400_000_000
+    ok = np.isfinite(micros)
+    out = np.full(micros.shape, np.datetime64("NaT"), dtype="datetime64[us]")
+    out[ok] = origin + np.round(micros[ok]).astype(np.int64).astype("timedelta64[us]")
+    return np.asarray(out)
+
+
+def utc(days: np.ndarray, start: pd.Timestamp | None) -> pd.Series:
+    """`timestamps` as a pandas UTC datetime column (a RangeIndex, as the tables have)."""
+    return pd.Series(pd.DatetimeIndex(timestamps(days, start)).tz_localize("UTC"))
+
+
+def dates(days: np.ndarray, start: pd.Timestamp) -> np.ndarray:
+    """The calendar date of each day offset, as `datetime.date` objects (written as Parquet DATE); one object
+    per distinct day, shared by its rows."""
+    days = np.asarray(days, dtype=np.int64)
+    if not days.size:
+        return np.empty(0, dtype=object)
+    first, last = int(days.min()), int(days.max())
+    span = pd.date_range(start + pd.Timedelta(days=first), periods=last - first + 1, freq="D")
+    lookup = np.asarray([d.date() for d in span], dtype=object)
+    return np.asarray(lookup[days - first], dtype=object)
 
 
 def replication_tables(out: ReplicationOutput, scenario: Scenario) -> dict[str, pd.DataFrame]:
@@ -24,7 +57,7 @@ def replication_tables(out: ReplicationOutput, scenario: Scenario) -> dict[str, 
         return {"seat_days": seat_days_table(out, start), "account_days": _account_days(out, start, horizon)}
     credits = credits_table(out, start)
     return {
-        "inmails": inmails_table(out),
+        "inmails": inmails_table(out, start),
         "seat_days": seat_days_table(out, start),
         "account_days": _account_days(out, start, horizon, credits),
         "credits": credits,
@@ -41,13 +74,18 @@ def sender_labels(senders: list[Any], accounts: dict[str, Any]) -> tuple[np.ndar
 
 
 def inmails_frame(
-    rep: int, first_id: int, fields: dict[str, Any], group_of: np.ndarray, account_of: np.ndarray
+    rep: int,
+    first_id: int,
+    fields: dict[str, Any],
+    group_of: np.ndarray,
+    account_of: np.ndarray,
+    start: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Rows of the inmails table from message columns (`fields`: as `MessageLog`'s, numpy arrays or lists;
-    channel, cost and outcome as Categoricals or lists of labels)."""
+    channel, cost and outcome as Categoricals or lists of labels), each time with its UTC timestamp."""
     n = len(fields["sent_at"])
     sender_idx = np.asarray(fields["sender"], dtype=np.int64)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "replication": np.full(n, rep, dtype=np.int64),
             "id": np.arange(first_id, first_id + n, dtype=np.int64),
@@ -68,14 +106,19 @@ def inmails_frame(
             "followed_up_at": np.asarray(fields["followed_up_at"], dtype=float),
         }
     )
+    for name in TIMES:
+        at = frame.columns.get_loc(name)
+        assert isinstance(at, int)
+        frame.insert(at + 1, name.replace("_at", "_time"), utc(frame[name].to_numpy(), start))
+    return frame
 
 
-def inmails_table(out: ReplicationOutput) -> pd.DataFrame:
+def inmails_table(out: ReplicationOutput, start: pd.Timestamp | None = None) -> pd.DataFrame:
     """One row per message sent."""
     group_of, account_of = sender_labels(out.senders, out.accounts)
     log = out.messages
     fields = {name: getattr(log, name) for name in MessageLog.__dataclass_fields__}
-    return inmails_frame(out.replication, 0, fields, group_of, account_of)
+    return inmails_frame(out.replication, 0, fields, group_of, account_of, start)
 
 
 def seat_days_table(out: ReplicationOutput, start: pd.Timestamp) -> pd.DataFrame:
@@ -101,12 +144,12 @@ def seat_days_table(out: ReplicationOutput, start: pd.Timestamp) -> pd.DataFrame
             "group": pd.Categorical(np.asarray(group_of, dtype=object)[sender]),
             "account": pd.Categorical(np.asarray(account_of, dtype=object)[sender]),
             "day": day,
-            "date": start + pd.to_timedelta(day, unit="D"),
+            "date": dates(day, start),
             "sent": out.sent.ravel(),
             "inmails_sent": out.inmails_sent.ravel(),
             "responses": out.responses.ravel(),
-            **{f"blocked_{reason}": out.blocked[reason].ravel() for reason in BLOCK_REASONS},
-            "pool_balance": pool.ravel(),
+            **{f"sends_blocked_{reason}": out.blocked[reason].ravel() for reason in BLOCK_REASONS},
+            "credit_balance": pool.ravel(),
             "policy_state": pd.Categorical(state),
             "trailing_rate": out.trailing_rate.ravel(),
         }
@@ -141,11 +184,12 @@ def credits_frame(rep: int, account: str, columns: dict[str, np.ndarray], start:
             "replication": np.full(n, rep, dtype=np.int64),
             "account": pd.array(np.full(n, account, dtype=object), dtype=_STR),
             "time": time,
+            "timestamp": utc(time, start),
             "kind": pd.array(_KIND_LABELS[pick(np.asarray(columns["kind"], dtype=np.int64))], dtype=_STR),
             "amount": pick(np.asarray(np.broadcast_to(columns["amount"], (n,)), dtype=np.int64)),
             "seat": optional(columns["seat"]),
             "inmail": optional(columns["inmail"]),
-            "date": start + pd.to_timedelta(np.floor(time), unit="D"),
+            "date": dates(np.floor(time).astype(np.int64), start),
         }
     )
 
@@ -157,13 +201,16 @@ def _credits_from_rows(out: ReplicationOutput, start: pd.Timestamp) -> pd.DataFr
         for label, account in out.accounts.items()
         for row in account.ledger.rows
     ]
+    if not rows:
+        return empty_credits(rep, start)
     credits = pd.DataFrame(rows, columns=["account", "time", "kind", "amount", "seat", "inmail"])
     credits.insert(0, "replication", np.full(len(credits), rep, dtype=np.int64))
     credits["time"] = credits["time"].astype(float)
     credits["amount"] = credits["amount"].astype(np.int64)
     credits["seat"] = credits["seat"].astype("Int64")
     credits["inmail"] = credits["inmail"].astype("Int64")
-    credits["date"] = start + pd.to_timedelta(np.floor(credits["time"]), unit="D")
+    credits.insert(3, "timestamp", utc(credits["time"].to_numpy(), start))  # after time
+    credits["date"] = dates(np.floor(credits["time"].to_numpy()).astype(np.int64), start)
     return credits.sort_values(["account", "time"], kind="stable").reset_index(drop=True)
 
 
@@ -178,8 +225,22 @@ def credits_table(out: ReplicationOutput, start: pd.Timestamp) -> pd.DataFrame:
         for label, ledger in ledgers
     ]
     if not sum(len(f) for f in frames):
-        return _credits_from_rows(out, start)  # no movements: the columns' types as pandas infers them
+        return empty_credits(out.replication, start)
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def empty_credits(rep: int, start: pd.Timestamp) -> pd.DataFrame:
+    """A credits table with its columns and their types and no rows."""
+    none = np.empty(0, dtype=np.int64)
+    return credits_frame(rep, "", {"time": np.empty(0), "kind": none, "amount": none, "seat": none, "inmail": none},
+                         start)  # fmt: skip
+
+
+def empty_inmails(rep: int, start: pd.Timestamp | None) -> pd.DataFrame:
+    """An inmails table with its columns and their types and no rows."""
+    fields: dict[str, Any] = {name: [] for name in MessageLog.__dataclass_fields__}
+    frame = inmails_frame(rep, 0, fields, np.asarray([""], dtype=object), np.asarray([""], dtype=object), start)
+    return as_run_table(frame)
 
 
 def _account_label(out: ReplicationOutput, account: Any) -> str:
@@ -191,12 +252,12 @@ def _account_label(out: ReplicationOutput, account: Any) -> str:
     raise KeyError("sender's account is not in this replication")
 
 
-_MOVE_COLUMNS = {
-    "grant": "granted",
-    "spend": "spent",
-    "refund": "refunded",
-    "expire": "expired",
-    "forfeit": "forfeited",
+_MOVE_COLUMNS = {  # credits kind -> account_days column (the KPI's name)
+    "grant": "credits_granted",
+    "spend": "credits_spent",
+    "refund": "credits_refunded",
+    "expire": "credits_expired",
+    "forfeit": "credits_forfeited",
 }
 
 
@@ -213,8 +274,8 @@ def _account_days(
                 "replication": np.full(horizon, out.replication, dtype=np.int64),
                 "account": label,
                 "day": day_index,
-                "date": start + pd.to_timedelta(day_index, unit="D"),
-                "balance": out.balance[label],
+                "date": dates(day_index, start),
+                "credit_balance": out.balance[label],
             }
         )
         if credits is None:

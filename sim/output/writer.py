@@ -11,7 +11,36 @@ import pandas as pd
 from ..config.scenario import Scenario
 from .analytics import _credit_weeks, _inmail_weeks, _sum_parts
 from .kpis import INMAIL_COSTS as _INMAIL_COSTS
-from .tables import as_run_table, credits_frame, inmails_frame, sender_labels
+from .tables import as_run_table, credits_frame, empty_credits, empty_inmails, inmails_frame, sender_labels
+
+METADATA_KEY = b"inmail_sim"  # Parquet schema metadata: JSON with the scenario's name, the seed and the start
+
+
+def run_metadata(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
+    """What a table's Parquet metadata and summary.json say about the run that made it."""
+    return {"scenario": scenario.name, "seed": scenario.seed if seed is None else seed,
+            "start": scenario.start.isoformat()}  # fmt: skip
+
+
+def to_arrow(frame: pd.DataFrame, metadata: dict[str, Any] | None = None) -> Any:
+    """A table as Arrow with a schema that does not depend on the data: a column with no values (an empty
+    table) is typed as it is when it has values (`date` DATE, labels strings), never null; with `metadata`
+    (`run_metadata`) in the schema."""
+    import json
+
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    fields = []
+    for f in table.schema:
+        kind = f.type
+        if pa.types.is_null(kind):
+            kind = pa.date32() if f.name == "date" else pa.string()
+        elif pa.types.is_dictionary(kind) and pa.types.is_null(kind.value_type):
+            kind = pa.dictionary(kind.index_type, pa.string())
+        fields.append(f.with_type(kind))
+    extra = {METADATA_KEY: json.dumps(metadata).encode()} if metadata else {}
+    return table.cast(pa.schema(fields, metadata={**(table.schema.metadata or {}), **extra}))
 
 
 class TableWriter:
@@ -20,19 +49,24 @@ class TableWriter:
     the order they first appear in the pieces; `close` rewrites a file (a row group at a time) when that
     order is not sorted, so that the file reads back as the same table made whole (sorted categories)."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, metadata: dict[str, Any] | None = None) -> None:
         import pyarrow as pa
 
         # Arrow's own allocator keeps freed memory for reuse; the system's gives it back between chunks
         pa.set_memory_pool(pa.system_memory_pool())
         self.folder = folder
+        self.metadata = dict(metadata or {})  # `run_metadata`, in every table's schema
         self._writers: dict[str, Any] = {}
-        self._empty: dict[str, pd.DataFrame] = {}
+        self._empty: dict[str, Any] = {}  # table -> an empty DataFrame or Arrow table: its columns and types
         self.categories: dict[str, dict[str, list[str]]] = {}  # table -> column -> labels in order of appearance
         self.rows: dict[str, int] = {}
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.parquet"
+
+    def expect(self, name: str, empty: pd.DataFrame | Any) -> None:
+        """Table `name` is written even if no row comes: as `empty` (its columns and types, no rows)."""
+        self._empty.setdefault(name, empty)
 
     def write(self, name: str, piece: pd.DataFrame | Any) -> None:
         """Append a piece (a DataFrame or a pyarrow Table with the same columns) to table `name`."""
@@ -43,8 +77,14 @@ class TableWriter:
             if not len(piece):
                 self._empty.setdefault(name, piece)
                 return
-            piece = pa.Table.from_pandas(piece, preserve_index=False)
+            piece = to_arrow(piece, self.metadata)
+        elif self.metadata and METADATA_KEY not in (piece.schema.metadata or {}):
+            import json
+
+            meta = {**(piece.schema.metadata or {}), METADATA_KEY: json.dumps(self.metadata).encode()}
+            piece = piece.replace_schema_metadata(meta)
         if not piece.num_rows:
+            self._empty.setdefault(name, piece)
             return
         writer = self._writers.get(name)
         if writer is None:
@@ -70,12 +110,14 @@ class TableWriter:
                 self._recategorise(name, unsorted)
         for name, empty in self._empty.items():
             if name not in self._writers:
+                import pyarrow.parquet as pq
+
                 self.folder.mkdir(parents=True, exist_ok=True)
-                empty.to_parquet(self.path(name), index=False)
+                table = to_arrow(empty, self.metadata) if isinstance(empty, pd.DataFrame) else empty
+                pq.write_table(table, self.path(name))
         self._writers.clear()
 
     def _recategorise(self, name: str, categories: dict[str, list[str]]) -> None:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         path = self.path(name)
@@ -87,7 +129,7 @@ class TableWriter:
                 frame = source.read_row_group(i).to_pandas()
                 for col, labels in categories.items():
                     frame[col] = frame[col].cat.set_categories(labels)
-                table = pa.Table.from_pandas(frame, preserve_index=False)
+                table = to_arrow(frame, self.metadata)
                 if writer is None:
                     writer = pq.ParquetWriter(tmp, table.schema)
                 writer.write_table(table.cast(writer.schema))
@@ -139,30 +181,33 @@ def _sum_figure_credits(parts: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _release_memory() -> None:
-    """Give memory freed by the last chunk back to the system (glibc keeps it otherwise, and a run's peak
-    resident memory grows with the number of chunks)."""
-    global _LIBC
-    if _LIBC is None:
-        import ctypes
-        import ctypes.util
+    """Give memory freed by the last chunk back to the system (otherwise a run's peak resident memory grows
+    with the number of chunks)."""
+    import pyarrow as pa
 
-        try:
-            _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-            _LIBC.malloc_trim  # noqa: B018  # glibc only
-        except (OSError, AttributeError):
-            _LIBC = False
-    if _LIBC:
-        _LIBC.malloc_trim(0)
-
-
-_LIBC: Any = None
+    pa.default_memory_pool().release_unused()
 
 
 class ReplicationWriter:
     """The sink of one replication's rows (`sim.model.fast.TableSink`): inmails and credits rows go to a
     `TableWriter` as they come; what the analytics and figures need of them is kept, summed."""
 
-    def __init__(self, writer: TableWriter, replication: int, scenario: Scenario) -> None:
+    def __init__(
+        self,
+        writer: TableWriter,
+        replication: int,
+        scenario: Scenario,
+        *,
+        full: bool = False,
+        seed: int | None = None,
+    ) -> None:
+        """`full`: the run writes every table, so inmails and credits are written even when no row comes;
+        `seed`: the run's seed, for the tables' metadata (default the scenario's)."""
+        if not writer.metadata:
+            writer.metadata = run_metadata(scenario, seed)
+        if full:
+            writer.expect("inmails", empty_inmails(replication, pd.Timestamp(scenario.start)))
+            writer.expect("credits", as_run_table(empty_credits(replication, pd.Timestamp(scenario.start))))
         self.writer = writer
         self.replication = replication
         self.start = pd.Timestamp(scenario.start)
@@ -186,7 +231,8 @@ class ReplicationWriter:
 
         assert self._labels is not None
         group_of, account_of = self._labels
-        frame = inmails_frame(self.replication, self.n_messages, labelled(columns, labels), group_of, account_of)
+        fields = labelled(columns, labels)
+        frame = inmails_frame(self.replication, self.n_messages, fields, group_of, account_of, self.start)
         self.n_messages += len(frame)
         self.add_inmails(frame)
 

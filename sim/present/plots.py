@@ -102,21 +102,27 @@ _THRESHOLD_COLOUR = "#c0392b"
 _BAND_ALPHA = 0.2
 _SUBTLE = "#555555"
 
-_FATE: dict[str, tuple[str, str]] = {  # account_days column -> (label, colour)
-    "granted": ("granted", "#2ca02c"),
-    "spent": ("spent", "#1f77b4"),
-    "refunded": ("refunded", "#17becf"),
-    "expired": ("expired", "#ff7f0e"),
-    "forfeited": ("forfeited (over the cap)", "#9467bd"),
+_FATE: dict[str, tuple[str, str]] = {  # account_days column credits_<kind> -> (label, colour)
+    f"credits_{kind}": style
+    for kind, style in {
+        "granted": ("granted", "#2ca02c"),
+        "spent": ("spent", "#1f77b4"),
+        "refunded": ("refunded", "#17becf"),
+        "expired": ("expired", "#ff7f0e"),
+        "forfeited": ("forfeited (over the cap)", "#9467bd"),
+    }.items()
 }
 
-_REASONS: dict[str, tuple[str, str]] = {  # seat_days column -> (label, colour)
-    "blocked_no_credit": ("no credit in the pool", "#d62728"),
-    "blocked_seat_credit_limit": ("seat credit limit", "#ff7f0e"),
-    "blocked_daily_limit": ("daily limit", "#9467bd"),
-    "blocked_first_week_limit": ("first-week limit", "#8c564b"),
-    "blocked_policy_restricted": ("response-rate restriction", "#e377c2"),
-    "blocked_no_candidates": ("no candidates left", "#7f7f7f"),
+_REASONS: dict[str, tuple[str, str]] = {  # seat_days column sends_blocked_<reason> -> (label, colour)
+    f"sends_blocked_{reason}": style
+    for reason, style in {
+        "no_credit": ("no credit in the pool", "#d62728"),
+        "seat_credit_limit": ("seat credit limit", "#ff7f0e"),
+        "daily_limit": ("daily limit", "#9467bd"),
+        "first_week_limit": ("first-week limit", "#8c564b"),
+        "policy_restricted": ("response-rate restriction", "#e377c2"),
+        "no_candidates": ("no candidates left", "#7f7f7f"),
+    }.items()
 }
 _SENT_COLOUR = "#1f77b4"
 
@@ -362,7 +368,7 @@ def credit_balance(account_days: pd.DataFrame) -> Figure:
         fig, (ax,) = _figure()
         for i, (label, part) in enumerate(series.items()):
             colour = _PALETTE[i % len(_PALETTE)]
-            mat = _per_day_by_rep(part, "balance", reps, days=days.tolist(), fill=None)["balance"]
+            mat = _per_day_by_rep(part, "credit_balance", reps, days=days.tolist(), fill=None)["credit_balance"]
             mat = mat.ffill()  # a day missing from a replication keeps the previous balance
             mean, low, high, _ = _ci_rows(mat)
             ax.plot(x, mean, color=colour, label=label, zorder=3)
@@ -402,8 +408,8 @@ def credit_fate(account_days: pd.DataFrame) -> Figure:
             mean, low, high, _ = _ci_rows(cum)
             ax.plot(x, mean, color=colour, label=label, zorder=3)
             _band(ax, x, low, high, colour)
-        if "balance" in df.columns:
-            bal = _per_day_by_rep(df, "balance", reps, days=days.tolist(), fill=None)["balance"].ffill()
+        if "credit_balance" in df.columns:
+            bal = _per_day_by_rep(df, "credit_balance", reps, days=days.tolist(), fill=None)["credit_balance"].ffill()
             mean, low, high, _ = _ci_rows(bal)
             ax.plot(x, mean, color="black", linestyle="--", label="balance in the pool", zorder=3)
             ok = np.isfinite(low) & np.isfinite(high)
@@ -611,7 +617,7 @@ def _quiet_nan_warnings() -> Iterator[None]:
 def _blocked_columns(df: pd.DataFrame) -> list[str]:
     """The blocked-send reason columns of a seat-days table, known reasons first."""
     known = [c for c in _REASONS if c in df.columns]
-    extra = sorted(c for c in df.columns if c.startswith("blocked_") and c not in _REASONS)
+    extra = sorted(c for c in df.columns if c.startswith("sends_blocked_") and c not in _REASONS)
     return known + extra
 
 
@@ -619,7 +625,7 @@ def _reason_style(col: str, i: int) -> tuple[str, str]:
     """Label and colour of a blocked-send reason column."""
     if col in _REASONS:
         return _REASONS[col]
-    return _humanise(col.removeprefix("blocked_")), _PALETTE[(i + 3) % len(_PALETTE)]
+    return _humanise(col.removeprefix("sends_blocked_")), _PALETTE[(i + 3) % len(_PALETTE)]
 
 
 def sends_and_blocks(seat_days: pd.DataFrame) -> Figure:
@@ -1015,6 +1021,17 @@ def kpi_vs_factor(
     return fig
 
 
+def _clip_limit(extents: np.ndarray) -> float:
+    """The half-width of the compare axis: the largest extent, unless one KPI dwarfs the rest (more than three
+    times the next), whose bar then stops at the edge with its values written out."""
+    finite = np.sort(extents[np.isfinite(extents)])[::-1]
+    if not finite.size:
+        return 1.0
+    top = float(finite[0])
+    cut = float(finite[1]) if finite.size > 1 else top
+    return max(1.0, cut * 1.3 if top > 3 * cut else top * 1.05)
+
+
 def paired_differences(table: pd.DataFrame, *, label_a: str = "A", label_b: str = "B") -> Figure:
     """Each KPI's paired difference B - A with its 95% CI, as a percentage of A, significant ones highlighted."""
     title = f"Paired differences, {label_b} − {label_a}, relative to {label_a}"
@@ -1038,17 +1055,19 @@ def paired_differences(table: pd.DataFrame, *, label_a: str = "A", label_b: str 
     )
     n = len(df)
     height = max(FIGSIZE[1], 0.32 * n + 2.0)
+    limit = _clip_limit(np.nanmax(np.abs(np.vstack([rel, low, high])), axis=0))
+    shown_rel, shown_low, shown_high = (np.clip(v.to_numpy(dtype=float), -limit, limit) for v in (rel, low, high))
     with _style():
         fig, (ax,) = _figure(figsize=(FIGSIZE[0], height))
         y = np.arange(n)[::-1].astype(float)
         for colour, mask, label in (("#c0392b", sig, "CI excludes zero"), ("#7f7f7f", ~sig, "CI includes zero")):
             if not mask.any():
                 continue
-            lo_err = (rel - low).to_numpy()[mask]
-            hi_err = (high - rel).to_numpy()[mask]
+            lo_err = (shown_rel - shown_low)[mask]
+            hi_err = (shown_high - shown_rel)[mask]
             err = np.vstack([lo_err, hi_err])
             ax.errorbar(
-                rel.to_numpy()[mask],
+                shown_rel[mask],
                 y[mask],
                 xerr=np.where(np.isfinite(err), err, 0.0),
                 fmt="o",
@@ -1061,6 +1080,15 @@ def paired_differences(table: pd.DataFrame, *, label_a: str = "A", label_b: str 
                 zorder=3,
             )
         ax.axvline(0, color="black", linewidth=1.2, zorder=2)
+        ax.set_xlim(-limit * 1.12, limit * 1.12)
+        for yi, value, lo, hi in zip(y, rel.to_numpy(dtype=float), low.to_numpy(dtype=float),
+                                     high.to_numpy(dtype=float), strict=True):  # fmt: skip
+            if max(abs(value), abs(lo), abs(hi)) > limit:  # beyond the axis: an arrow at the edge, the value in words
+                edge = limit if value > 0 else -limit
+                words = f"{value:+,.0f}% ({lo:+,.0f}% to {hi:+,.0f}%)"
+                ax.annotate(words, (edge, yi), xytext=(-6 if edge > 0 else 6, 9), textcoords="offset points",
+                            ha="right" if edge > 0 else "left", fontsize=10, color=_SUBTLE)  # fmt: skip
+                ax.plot([edge], [yi], marker=">" if edge > 0 else "<", color=_SUBTLE, markersize=9, zorder=4)
         labels = [
             f"{_humanise(str(k))}  ({_fmt(float(a))} → {_fmt(float(b))})"
             for k, a, b in zip(df["kpi"], df["mean_a"], df["mean_b"], strict=True)
