@@ -231,23 +231,7 @@ class Outreach:
         env.run(until=self.horizon)
         self._close_day(self.horizon)
         self.check_invariants()
-        return ReplicationOutput(
-            replication=self.replication,
-            messages=self.log,
-            senders=self.senders,
-            accounts=self.accounts,
-            sent=self.sent,
-            inmails_sent=self.inmails_sent,
-            responses=self.responses,
-            blocked=self.blocked,
-            policy_state=self.policy_state,
-            trailing_rate=self.trailing_rate,
-            balance=self.balance,
-            events=next(env._eid),  # events scheduled so far
-            tables=self.tables,
-            counts=self.counts,
-            credit_days=None if self._keep else self._credit_days(),
-        )
+        return ReplicationOutput.of(self, self.log, self.counts, None if self._keep else self._credit_days())
 
     def _credit_days(self) -> dict[str, np.ndarray]:
         days: dict[str, np.ndarray] = {}

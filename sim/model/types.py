@@ -124,6 +124,30 @@ class ReplicationOutput:
     counts: MessageCounts | None = None  # the log's counts (None: count `messages`)
     credit_days: dict[str, np.ndarray] | None = None  # account -> [kind (MOVES), day] credits moved; None: rows
 
+    @classmethod
+    def of(
+        cls, model: Any, messages: MessageLog, counts: MessageCounts, credit_days: dict[str, np.ndarray] | None
+    ) -> ReplicationOutput:
+        """The output of an engine `model` that ran: the per-sender-day arrays and accounts both engines keep
+        under the same names, with its message log, counts and (summary tables) credits moved by day."""
+        return cls(
+            replication=model.replication,
+            messages=messages,
+            senders=model.senders,
+            accounts=model.accounts,
+            sent=model.sent,
+            inmails_sent=model.inmails_sent,
+            responses=model.responses,
+            blocked=model.blocked,
+            policy_state=model.policy_state,
+            trailing_rate=model.trailing_rate,
+            balance=model.balance,
+            events=next(model.env._eid),  # events scheduled so far
+            tables=model.tables,
+            counts=counts,
+            credit_days=credit_days,
+        )
+
 
 def check_tables_mode(tables: str) -> str:
     """`tables` when it is one of `TABLE_MODES`, else ValueError."""

@@ -299,25 +299,10 @@ class FastOutreach:
             messages = self._messages() if self.keep else MessageLog()
             self.messages = messages
             self.check_invariants()
-            return ReplicationOutput(
-                replication=self.replication,
-                messages=messages,
-                senders=self.senders,
-                accounts=self.accounts,
-                sent=self.sent,
-                inmails_sent=self.inmails_sent,
-                responses=self.responses,
-                blocked=self.blocked,
-                policy_state=self.policy_state,
-                trailing_rate=self.trailing_rate,
-                balance=self.balance,
-                events=next(env._eid),  # events scheduled so far
-                tables=self.tables,
-                counts=self._message_counts(),
-                credit_days=None
-                if self.keep
-                else {label: self.credit_days[i][:, : self.horizon] for i, label in enumerate(self.accounts)},
-            )
+            days = None
+            if not self.keep:
+                days = {label: d[:, : self.horizon] for label, d in zip(self.accounts, self.credit_days, strict=True)}
+            return ReplicationOutput.of(self, messages, self._message_counts(), days)
         finally:
             if enabled:
                 gc.enable()
