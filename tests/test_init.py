@@ -104,6 +104,7 @@ def test_examples_are_found_from_any_working_folder(tmp_path: Path, monkeypatch:
 def test_notebooks_find_their_data_through_the_package(path: Path) -> None:
     code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
     assert "Path.cwd" not in code and '"scenarios"' not in code and "scenarios/" not in code
-    assert "mkdtemp" not in code, "temporary folders are TemporaryDirectory objects, removed with the kernel"
+    assert "mkdtemp" not in code, "temporary folders are TemporaryDirectory objects"
+    assert code.count("TemporaryDirectory()") == code.count(".cleanup()"), "each one removed by the notebook"
     if "load_scenario" in code or ".yaml" in code:
         assert "from sim.examples import scenario_path" in code

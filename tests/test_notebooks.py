@@ -4,7 +4,9 @@ result it produced. The kernel is this interpreter (the project's venv), whateve
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -81,7 +83,7 @@ def kernel_dirs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(SMALL))
-def test_notebook_runs(name: str, kernel_dirs: list[str]) -> None:
+def test_notebook_runs(name: str, kernel_dirs: list[str], tmp_path: Path) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
@@ -90,15 +92,18 @@ def test_notebook_runs(name: str, kernel_dirs: list[str]) -> None:
     nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
     _parameters_cell(nb).source = SMALL[name]
     km = KernelManager(kernel_name=KERNEL, kernel_spec_manager=KernelSpecManager(kernel_dirs=kernel_dirs))
+    elsewhere, scratch = tmp_path / "elsewhere", tmp_path / "tmp"
+    elsewhere.mkdir()
+    scratch.mkdir()
     client = NotebookClient(
         nb,
         km=km,
         kernel_name=KERNEL,
         timeout=300,
-        resources={"metadata": {"path": str(NOTEBOOKS)}},  # run where Jupyter would: in notebooks/
+        resources={"metadata": {"path": str(elsewhere)}},  # a folder that is not the repository's
     )
     try:
-        client.execute()
+        client.execute(env={**os.environ, "TMPDIR": str(scratch)})
     except CellExecutionError as err:  # the failing cell's source and traceback, not the kernel's noise
         pytest.fail(f"{name}.ipynb failed:\n{err}", pytrace=False)
     assert km.kernel_spec is not None and km.kernel_spec.argv[0] == sys.executable
@@ -106,3 +111,4 @@ def test_notebook_runs(name: str, kernel_dirs: list[str]) -> None:
     assert any("checks passed" in o.get("text", "") for o in last.outputs), "the last cell ran its checks"
     images = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert images >= 2, "the notebook shows its figures"
+    assert not list(scratch.iterdir()), "the notebook's temporary folders are gone once its kernel stopped"
