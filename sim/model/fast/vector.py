@@ -114,7 +114,8 @@ def _mixed_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     conn, opened = free_messages(engine.rules, pop.degree[cand] == 1, pop.open_profile[cand])
     conn &= inmail
     opened &= inmail
-    if not nothing_refuses(engine, day, seat_all[inmail], acct_all[inmail], conn[inmail], opened[inmail]):
+    rooms = send_rooms(engine.seat_objs, day)
+    if not nothing_refuses(engine, rooms, seat_all[inmail], acct_all[inmail], conn[inmail], opened[inmail]):
         return False
     u = engine.sending.peek(2 * n_all)
     bulk = u[0::2] < engine.bulk_share[s_all]
