@@ -10,6 +10,7 @@ the file needs no network, no JavaScript and no other file, so it can be mailed 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import math
@@ -21,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from markupsafe import Markup
 
 from ..output.analytics import COUNT_COLUMNS
 from ..output.kpis import BY_NAME, HEADLINE, KPIS, format_value
@@ -539,33 +541,7 @@ def _run_figures(folder: Path, resolved: Mapping[str, Any], rebuild: bool, notes
 
 # ----------------------------------------------------------------------------------------------- HTML
 
-CSS = """
-body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #222;
-       max-width: 1120px; margin: 0 auto; padding: 24px 28px 60px; line-height: 1.45; background: #fff; }
-h1 { font-size: 28px; margin: 0 0 4px; }
-h2 { font-size: 21px; margin: 36px 0 10px; padding-bottom: 4px; border-bottom: 2px solid #e3e7ee; }
-h3 { font-size: 17px; margin: 22px 0 8px; }
-.sub { color: #666; margin: 0 0 18px; }
-.note { color: #555; font-size: 14px; }
-table { border-collapse: collapse; margin: 8px 0 14px; font-size: 14px; }
-th, td { padding: 5px 10px; border-bottom: 1px solid #e3e7ee; text-align: right; vertical-align: top; }
-th { background: #f3f5f9; font-weight: 600; }
-td.l, th.l { text-align: left; }
-tr:nth-child(even) td { background: #fafbfd; }
-table.words th { text-align: left; width: 140px; background: none; border: none; color: #555; }
-table.words td { text-align: left; border: none; background: none !important; }
-.ci { color: #666; white-space: nowrap; }
-.kpi { font-weight: 600; white-space: nowrap; }
-figure { margin: 18px 0 30px; }
-figure img { max-width: 100%; height: auto; border: 1px solid #e3e7ee; }
-figcaption { color: #444; font-size: 14px; margin-top: 6px; max-width: 900px; }
-details summary { cursor: pointer; color: #1f4e99; margin: 6px 0; }
-code { background: #f3f5f9; padding: 0 3px; border-radius: 3px; }
-.bad { color: #a4161a; }
-ul.verdict { font-size: 16px; padding-left: 20px; }
-ul.verdict li { margin: 4px 0; }
-footer { margin-top: 40px; color: #888; font-size: 13px; }
-"""
+
 
 
 def _table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, left: Iterable[str] = ()) -> str:
@@ -601,40 +577,36 @@ def _kpi_table(kpis: Mapping[str, Mapping[str, Any]], names: Iterable[str], star
             if s.get("n") == 1
             else "n/a"
         )
-        rows.append(
-            f'<tr><td class="l"><code>{_esc(kpi)}</code></td>'
-            f'<td class="kpi">{format_kpi(kpi, s.get("mean"), start)}</td>'
-            f'<td class="ci">{ci}</td><td>{_esc(s.get("n", ""))}</td>'
-            f'<td class="l note">{_esc(BY_NAME[kpi].words if kpi in BY_NAME else "")}</td></tr>'
-        )
-    head = '<tr><th class="l">KPI</th><th>mean</th><th>95% CI</th><th>n</th><th class="l">what it counts</th></tr>'
-    return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
+        words = BY_NAME[kpi].words if kpi in BY_NAME else ""
+        rows.append({"name": kpi, "mean": format_kpi(kpi, s.get("mean"), start), "ci": ci, "n": s.get("n", ""),
+                     "words": words})  # fmt: skip
+    return str(_render("kpis.html.j2", rows=rows))
 
 
 def _figures_html(figures: Sequence[_Figure]) -> str:
-    if not figures:
-        return '<p class="note">No figures: this folder holds no tables to draw them from.</p>'
-    out = []
-    for i, f in enumerate(figures, 1):
-        data = base64.b64encode(f.png).decode("ascii")
-        out.append(
-            f'<figure id="fig-{_esc(f.stem)}"><img src="data:image/png;base64,{data}" alt="{_esc(f.title)}">'
-            f"<figcaption><b>Figure {i}. {_esc(f.title)}.</b> {_esc(f.caption)}</figcaption></figure>"
-        )
-    return "\n".join(out)
+    shown = [{"stem": f.stem, "title": f.title, "caption": f.caption, "data": base64.b64encode(f.png).decode("ascii")}
+             for f in figures]  # fmt: skip
+    return str(_render("figures.html.j2", figures=shown))
+
+
+def _render(template: str, **values: Any) -> Markup:
+    """A template of sim/present/templates rendered with autoescape: values are escaped unless they are
+    `Markup` (HTML fragments built, and escaped, by this module)."""
+    return Markup(_templates().get_template(template).render(**values))
+
+
+@functools.cache
+def _templates() -> Any:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(loader=PackageLoader("sim.present", "templates"), autoescape=select_autoescape(["j2", "html"]),
+                       keep_trailing_newline=True)  # fmt: skip
 
 
 def _page(title: str, subtitle: str, sections: Sequence[tuple[str, str]]) -> str:
-    body = "\n".join(f"<section><h2>{_esc(h)}</h2>\n{content}</section>" for h, content in sections)
     stamp = datetime.now().strftime("%Y-%m-%d %H:%M")
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        f'<h1>{_esc(title)}</h1>\n<p class="sub">{subtitle}</p>\n{body}\n'
-        f"<footer>Written by inmail-sim on {stamp}. Self-contained: the figures are embedded; "
-        "no network is needed to view this file.</footer>\n</body>\n</html>\n"
-    )
+    shown = [(h, Markup(content)) for h, content in sections]
+    return str(_render("page.html.j2", title=title, subtitle=Markup(subtitle), sections=shown, stamp=stamp))
 
 
 def _words_table(rows: Sequence[tuple[str, str]]) -> str:
@@ -730,11 +702,7 @@ def report_context(resolved: Mapping[str, Any], summary: Mapping[str, Any]) -> C
 
 def verdict_html(kpis: Mapping[str, Any], ctx: Context) -> str:
     """The verdict at the top of the report: a sentence per finding; the candidate-pool warning stands out."""
-    items = []
-    for line in verdict(kpis, ctx):
-        cls = ' class="bad"' if line.startswith("Warning:") else ""
-        items.append(f"<li{cls}>{_esc(line)}</li>")
-    return f'<ul class="verdict">{"".join(items)}</ul>'
+    return str(_render("verdict.html.j2", lines=verdict(kpis, ctx)))
 
 
 def _run_report(folder: Path, rebuild: bool, notes: list[str]) -> str:
