@@ -478,7 +478,7 @@ def test_distribution_parameters_are_checked() -> None:
 def test_yes_and_no_are_not_numbers() -> None:
     errors = _errors({"seed": True, "team": [{"daily_target": False}], "behaviour": {"accept_share": True}})
     assert errors == [
-        "seed: expected a whole number; yes/no/on/off mean true/false in YAML (got 'true')",
-        "team.0.daily_target: expected a whole number; yes/no/on/off mean true/false in YAML (got 'false')",
-        "behaviour.accept_share: expected a number; yes/no/on/off mean true/false in YAML (got 'true')",
+        "seed: expected a whole number; yes/no/on/off mean true/false in YAML (got true)",
+        "team.0.daily_target: expected a whole number; yes/no/on/off mean true/false in YAML (got false)",
+        "behaviour.accept_share: expected a number; yes/no/on/off mean true/false in YAML (got true)",
     ]

@@ -32,36 +32,54 @@ def cross_checks(resolved: Rules | None, accounts: list[AccountView], team: list
     """Checks that read several sections, under the resolved rules (None when they do not resolve). `BAD`
     stands for a value that is itself invalid (already reported): checks that need it are skipped, so a file
     with field errors still gets every check it can."""
+    issues = _unique_names(accounts)
+    if resolved is not None:
+        issues += _plans_defined(resolved, accounts)
+    return issues + _seats_enough(accounts, team)
+
+
+def _unique_names(accounts: list[AccountView]) -> list[tuple[Loc, str]]:
+    issues: list[tuple[Loc, str]] = []
+    first_use: dict[str, int] = {}
+    for i, a in enumerate(accounts):
+        if a.name is BAD:
+            continue
+        if a.name in first_use:
+            again = f"accounts.{first_use[a.name]} already has this name: give each its own{got_note(a.name)}"
+            issues.append((("accounts", i, "name"), again))
+        else:
+            first_use[a.name] = i
+    return issues
+
+
+def _plans_defined(resolved: Rules, accounts: list[AccountView]) -> list[tuple[Loc, str]]:
+    issues: list[tuple[Loc, str]] = []
+    defined = sorted({*resolved.plans, *resolved.plan_aliases})
+    for i, a in enumerate(accounts):
+        if a.plan is BAD:
+            continue
+        try:
+            resolved.plan(a.plan)
+        except UnknownPlanError:
+            issues.append(
+                (
+                    ("accounts", i, "plan"),
+                    f"plan not defined by preset {resolved.name!r}{did_you_mean(a.plan, defined)} "
+                    f"(it defines: {', '.join(defined)}){got_note(a.plan)}",
+                )
+            )
+    return issues
+
+
+def _seats_enough(accounts: list[AccountView], team: list[GroupView]) -> list[tuple[Loc, str]]:
+    """Every group names an existing account (email groups too: a typo is never silently ignored), and each
+    account has a seat for each InMail recruiter who uses it."""
     issues: list[tuple[Loc, str]] = []
     names = [a.name for a in accounts]
     known = [n for n in names if n is not BAD]
-    first_use: dict[str, int] = {}
-    for i, n in enumerate(names):
-        if n is BAD:
-            continue
-        if n in first_use:
-            again = f"accounts.{first_use[n]} already has this name: give each its own{got_note(n)}"
-            issues.append((("accounts", i, "name"), again))
-        else:
-            first_use[n] = i
-    if resolved is not None:
-        defined = sorted({*resolved.plans, *resolved.plan_aliases})
-        for i, a in enumerate(accounts):
-            if a.plan is BAD:
-                continue
-            try:
-                resolved.plan(a.plan)
-            except UnknownPlanError:
-                issues.append(
-                    (
-                        ("accounts", i, "plan"),
-                        f"plan not defined by preset {resolved.name!r}{did_you_mean(a.plan, defined)} "
-                        f"(it defines: {', '.join(defined)}){got_note(a.plan)}",
-                    )
-                )
     need: dict[int, list[int]] = {}
     for j, g in enumerate(team):
-        if g.channel != "inmail" or g.account is BAD or not names:
+        if g.account is BAD or not names:
             continue
         if g.account is None:
             target = 0
@@ -77,7 +95,8 @@ def cross_checks(resolved: Rules | None, accounts: list[AccountView], team: list
                     )
                 )
             continue
-        need.setdefault(target, []).append(j)
+        if g.channel == "inmail":
+            need.setdefault(target, []).append(j)
     for i, groups in need.items():
         seats = accounts[i].seats
         counts = {j: team[j].count for j in groups if team[j].count is not BAD}

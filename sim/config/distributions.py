@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ..rules.presets import MAX_DAYS, Number
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -46,7 +48,7 @@ class Exponential(_Dist):
     """Memoryless delay: `{dist: exponential, mean_days: 2}`."""
 
     dist: Literal["exponential"]
-    mean_days: float = Field(gt=0, description="mean delay in days")
+    mean_days: Number = Field(gt=0, le=MAX_DAYS, description="mean delay in days")
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.exponential(self.mean_days, size)
@@ -62,8 +64,8 @@ class LogNormal(_Dist):
     """Skewed delay, most soon and a few very late: `{dist: lognormal, median_days: 1, sigma: 1}`."""
 
     dist: Literal["lognormal"]
-    median_days: float = Field(gt=0, description="median delay in days")
-    sigma: float = Field(gt=0, description="standard deviation of the log of the delay")
+    median_days: Number = Field(gt=0, le=MAX_DAYS, description="median delay in days")
+    sigma: Number = Field(gt=0, le=10, description="standard deviation of the log of the delay")
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.lognormal(math.log(self.median_days), self.sigma, size)
@@ -82,8 +84,8 @@ class Gamma(_Dist):
     """`{dist: gamma, shape: 2, mean_days: 3}`: shape 1 is the exponential; larger shapes bunch around the mean."""
 
     dist: Literal["gamma"]
-    shape: float = Field(gt=0, description="shape k")
-    mean_days: float = Field(gt=0, description="mean delay in days (scale = mean / shape)")
+    shape: Number = Field(gt=0, le=1e6, description="shape k")
+    mean_days: Number = Field(gt=0, le=MAX_DAYS, description="mean delay in days (scale = mean / shape)")
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         return rng.gamma(self.shape, self.mean_days / self.shape, size)
@@ -103,7 +105,7 @@ class Fixed(_Dist):
     """Always the same delay: `{dist: fixed, days: 1}`."""
 
     dist: Literal["fixed"]
-    days: float = Field(ge=0, description="the delay in days")
+    days: Number = Field(ge=0, le=MAX_DAYS, description="the delay in days")
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         import numpy as np
@@ -121,8 +123,8 @@ class Uniform(_Dist):
     """Any delay between two bounds, equally likely: `{dist: uniform, low_days: 0.5, high_days: 3}`."""
 
     dist: Literal["uniform"]
-    low_days: float = Field(ge=0, description="shortest delay in days")
-    high_days: float = Field(gt=0, description="longest delay in days (more than low_days)")
+    low_days: Number = Field(ge=0, le=MAX_DAYS, description="shortest delay in days")
+    high_days: Number = Field(gt=0, le=MAX_DAYS, description="longest delay in days (more than low_days)")
 
     @field_validator("high_days")
     @classmethod
@@ -146,7 +148,9 @@ class Empirical(_Dist):
     """Delays drawn from observed ones, each equally likely: `{dist: empirical, values: [0.5, 1, 4]}`."""
 
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1, description="observed delays in days")
+    values: list[Annotated[Number, Field(ge=0, le=MAX_DAYS)]] = Field(
+        min_length=1, description="observed delays in days"
+    )
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         import numpy as np

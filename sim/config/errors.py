@@ -29,6 +29,8 @@ def got_note(value: Any) -> str:
     """` (got X)` with a short rendering of `value`."""
     if value is None:
         return " (got nothing)"
+    if isinstance(value, bool):
+        return f" (got {str(value).lower()})"  # as YAML writes it
     if isinstance(value, dict):
         return " (got a mapping)" if value else " (got an empty mapping)"
     if isinstance(value, list | tuple):

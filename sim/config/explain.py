@@ -162,13 +162,39 @@ def _reason(kind: str, msg: str, ctx: dict[str, Any] | None, value: Any, loc: Lo
         if _is_distribution(type_at(root, loc, data)):
             return f"expected a distribution such as {example('exponential')}{got}"
         return f"expected a mapping of settings (key: value lines){got}"
-    return _value_reason(kind, msg, ctx, value, loc)
+    return _value_reason(kind, msg, ctx, value, loc, _can_be_off(root, loc, data))
 
 
-def _value_reason(kind: str, msg: str, ctx: dict[str, Any], value: Any, loc: Loc) -> str:
+def _can_be_off(root: Any, loc: Loc, data: Any) -> bool:
+    """Whether the field at `loc` takes null (a limit that can be off)."""
+    parent = type_at(root, loc[:-1], data) if loc else None
+    info = parent.model_fields.get(str(loc[-1])) if parent is not None and is_model(parent) else None
+    if info is None:
+        return False
+    tp = info.annotation
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return get_origin(tp) in (Union, types.UnionType) and type(None) in get_args(tp)
+
+
+def _number_hint(value: Any, can_be_off: bool) -> str:
+    """Why a boolean or a quoted number is not a number here, and what to write instead."""
+    if isinstance(value, bool):
+        off = "; for no limit write off or null" if can_be_off and value else ""
+        return f"; yes/no/on/off mean true/false in YAML{off}"
+    if (
+        isinstance(value, str)
+        and re.fullmatch(r"\s*[-+]?(\d[\d_]*)?\.?\d*(e[-+]?\d+)?\s*", value, re.I)
+        and any(c.isdigit() for c in value)
+    ):
+        return "; write the number without quotes"
+    return ""
+
+
+def _value_reason(kind: str, msg: str, ctx: dict[str, Any], value: Any, loc: Loc, can_be_off: bool = False) -> str:
     """The plain-words reason for an error about one value (its type, range, length or choices)."""
     got = got_note(value)
-    yes_no = "; yes/no/on/off mean true/false in YAML" if value in ("true", "false") else ""
+    yes_no = _number_hint(value, can_be_off)
     if kind in ("int_type", "int_parsing"):
         return f"expected a whole number{yes_no}{got}"
     if kind == "int_from_float":

@@ -11,8 +11,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -20,7 +22,7 @@ from pydantic import (
 )
 
 from ..rules import Rules, UnknownPresetError, resolve
-from ..rules.presets import PRESETS
+from ..rules.presets import PRESETS, Number, WholeNumber, off_means_none, or_off
 from .checks import AccountView, GroupView, cross_checks
 from .costs import CostsSpec
 from .decide import DecideSpec
@@ -30,7 +32,21 @@ from .explain import explain_items
 from .segments import SegmentedBehaviour
 from .state import StateSpec, state_issues
 
-Share = Annotated[float, Field(ge=0, le=1)]
+MAX_DAY = 3650  # a day offset or span: ten years, the longest horizon
+
+Share = Annotated[Number, Field(ge=0, le=1)]
+Day = Annotated[WholeNumber, Field(ge=0, le=MAX_DAY)]
+FIRST_START = date(1970, 1, 1)
+LAST_START = date(2200, 12, 31)  # start + horizon stays far inside every date type the outputs use
+MAX_GROUPS = 1_000  # accounts, and team groups: seats and senders stay within the engines' int32
+MAX_POPULATION = 1_000_000_000  # LinkedIn's membership; candidate ids are int32
+MAX_DAILY_TARGET = 10_000  # ten times the source text's daily limit
+MAX_REPLICATIONS = 10_000
+ALL_PLANS: tuple[str, ...] = tuple(sorted({p for r in PRESETS.values() for p in (*r.plans, *r.plan_aliases)}))
+FollowUp = Annotated[
+    Annotated[WholeNumber, Field(ge=3, le=28)] | None, BeforeValidator(off_means_none), Field(json_schema_extra=or_off)
+]
+"""Days before a free follow-up; null or off: none."""
 
 
 def package_version() -> str:
@@ -39,6 +55,12 @@ def package_version() -> str:
         return version("inmail-sim")
     except PackageNotFoundError:  # running from a source tree that was not installed
         return "0.0.0+local"
+
+
+def _hours_of_day(schema: dict[str, Any]) -> None:
+    """JSON Schema: each of the two hours is between 0 and 24 (that start < end it cannot say)."""
+    for item in schema.get("prefixItems", []):
+        item.update(minimum=0, maximum=24)
 
 
 class Weekday(StrEnum):
@@ -56,29 +78,20 @@ class Weekday(StrEnum):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    """Unknown keys refused, values frozen, numbers finite; number fields are `WholeNumber`/`Number`, which
+    take neither booleans (YAML's yes/no/on/off) nor quoted text."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _no_true_or_false_as_numbers(cls, data: Any) -> Any:
-        """YAML reads yes/no/on/off as true/false; a number field must not quietly take them as 1/0, so they
-        reach it as text and fail its check."""
-        if isinstance(data, dict):
-            fields = cls.model_fields
-            numbers = [
-                k
-                for k, v in data.items()
-                if isinstance(v, bool) and k in fields and fields[k].annotation in (int, float)
-            ]
-            if numbers:
-                data = {**data, **{k: str(data[k]).lower() for k in numbers}}
-        return data
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RulesSpec(_Strict):
     """Which preset, and which of its values to change (any preset field, by name or dotted path)."""
 
-    preset: str = Field("seed", description="rule preset: seed (the source text) or linkedin-current")
+    preset: str = Field(
+        "seed",
+        description="rule preset: seed (the source text) or linkedin-current",
+        json_schema_extra={"enum": list(PRESETS)},
+    )
     overrides: dict[str, Any] = Field(
         default_factory=dict,
         description="preset values to change, by name or dotted path, e.g. daily_limit: 500 or "
@@ -110,14 +123,21 @@ class AccountSpec(_Strict):
     account with its own credits."""
 
     name: str = Field("contract", description="name that team groups use to pick their seats")
-    plan: str = Field("recruiter", description="plan name, defined by the rule preset")
-    seats: int = Field(1, ge=1, le=100_000, description="number of seats")
-    start_day: int = Field(0, description="contract or billing start, in days from the scenario start")
-    activation_days: list[Annotated[int, Field(ge=0)]] | None = Field(
+    plan: str = Field(
+        "recruiter",
+        description="plan name, defined by the rule preset: the schema lists every preset's plans; which the "
+        "chosen preset defines (and plans added by rules.overrides) is checked by `inmail-sim validate`",
+        json_schema_extra={"enum": list(ALL_PLANS)},
+    )
+    seats: WholeNumber = Field(1, ge=1, le=100_000, description="number of seats")
+    start_day: WholeNumber = Field(
+        0, ge=-MAX_DAY, le=MAX_DAY, description="contract or billing start, in days from the scenario start"
+    )
+    activation_days: list[Day] | None = Field(
         None, description="day each seat is activated (one per seat); default: onboarding_interval_days"
     )
-    onboarding_interval_days: int = Field(
-        0, ge=0, description="staggered onboarding: seat i is activated on day i x this (0: all on day 0)"
+    onboarding_interval_days: WholeNumber = Field(
+        0, ge=0, le=MAX_DAY, description="staggered onboarding: seat i is activated on day i x this (0: all on day 0)"
     )
 
     @field_validator("activation_days")
@@ -140,23 +160,30 @@ class TeamGroup(_Strict):
     """Recruiters who work alike. Each InMail recruiter takes one seat of `account`."""
 
     name: str = Field("recruiters", description="label in tables and figures")
-    count: int = Field(1, ge=1, le=100_000, description="recruiters in the group")
+    count: WholeNumber = Field(1, ge=1, le=100_000, description="recruiters in the group")
     account: str | None = Field(None, description="account whose seats they use (default: the first)")
-    daily_target: int = Field(30, ge=0, description="messages each recruiter tries to send per workday")
+    daily_target: WholeNumber = Field(
+        30, ge=0, le=MAX_DAILY_TARGET, description="messages each recruiter tries to send per workday"
+    )
     workdays: list[Weekday] = Field(
         default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
         min_length=1,
         description="days of the week they work",
     )
-    working_hours: tuple[float, float] = Field((9.0, 17.0), description="start and end hour of the workday")
+    working_hours: tuple[Number, Number] = Field(
+        (9.0, 17.0),
+        description="start and end hour of the workday, 0 <= start < end <= 24 (start < end: checked by validate)",
+        json_schema_extra=_hours_of_day,
+    )
     personalised_share: Share = Field(0.3, description="share of messages written for the candidate")
-    message_length: int = Field(600, ge=1, le=10_000, description="characters per message")
+    message_length: WholeNumber = Field(600, ge=1, le=10_000, description="characters per message")
     bulk_share: Share = Field(0.5, description="share of messages sent in bulk (off during a restriction)")
     channel: Literal["inmail", "email"] = Field("inmail", description="inmail (credits) or email (no credit)")
-    translated: bool = Field(False, description="messages written in each reader's language (else English)")
-    looks_like_scam: bool = Field(False, description="messages that look like a scam recruiter's")
-    follow_up_after_days: int | None = Field(
-        None, ge=3, le=28, description="a free follow-up to an InMail still unanswered after this many days"
+    translated: StrictBool = Field(False, description="messages written in each reader's language (else English)")
+    looks_like_scam: StrictBool = Field(False, description="messages that look like a scam recruiter's")
+    follow_up_after_days: FollowUp = Field(
+        None,
+        description="a free follow-up to an InMail still unanswered after this many days (3 to 28; null or off: none)",
     )
 
     @field_validator("working_hours")
@@ -196,7 +223,7 @@ class ConnectionShares(_Strict):
 class CandidatesSpec(_Strict):
     """The population the whole team draws from; no candidate is contacted twice in a run."""
 
-    population: int = Field(20_000, ge=1, le=10_000_000_000, description="candidates that can be contacted")
+    population: WholeNumber = Field(20_000, ge=1, le=MAX_POPULATION, description="candidates that can be contacted")
     connections: ConnectionShares = Field(
         default_factory=ConnectionShares, description="shares of 1st, 2nd and 3rd-degree connections"
     )
@@ -245,27 +272,42 @@ class SweepSpec(_Strict):
     labels: dict[str, str] = Field(default_factory=dict, description="factor key -> axis label in figures")
 
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$"
+_NAME = re.compile(NAME_PATTERN)
 
 
 class Scenario(_Strict):
     """A what-if: accounts and seats, the team, the candidates, how they behave, under which rules."""
 
-    name: str = Field("scenario", description="short name, used for the results folder")
+    name: str = Field(
+        "scenario",
+        description="short name, used for the results folder",
+        json_schema_extra={"pattern": NAME_PATTERN},
+    )
     description: str = Field("", description="what the scenario asks, in plain words")
-    seed: int = Field(12345, ge=0, description="root seed: the same seed gives the same results")
-    start: date = Field(date(2026, 1, 5), description="first simulated day (a real date)")
-    horizon_days: int = Field(90, ge=1, le=3650, description="simulated days")
-    replications: int = Field(5, ge=1, le=10_000, description="independent replications")
+    seed: WholeNumber = Field(12345, ge=0, le=2**63 - 1, description="root seed: the same seed gives the same results")
+    start: date = Field(
+        date(2026, 1, 5),
+        description=f"first simulated day (a real date, {FIRST_START} to {LAST_START})",
+        json_schema_extra={"formatMinimum": str(FIRST_START), "formatMaximum": str(LAST_START)},
+    )
+    horizon_days: WholeNumber = Field(90, ge=1, le=MAX_DAY, description="simulated days")
+    replications: WholeNumber = Field(5, ge=1, le=MAX_REPLICATIONS, description="independent replications")
     engine: Literal["reference", "fast"] = Field(
         "fast", description="reference: one SimPy event per lifecycle step; fast: due-time queues (same results)"
     )
     rules: RulesSpec = Field(default_factory=RulesSpec, description="the rule preset and the values it changes")
     accounts: list[AccountSpec] = Field(
-        default_factory=lambda: [AccountSpec()], min_length=1, description="contracts or plan holders and their seats"
+        default_factory=lambda: [AccountSpec()],
+        min_length=1,
+        max_length=MAX_GROUPS,
+        description="contracts or plan holders and their seats",
     )
     team: list[TeamGroup] = Field(
-        default_factory=lambda: [TeamGroup()], min_length=1, description="groups of recruiters who work alike"
+        default_factory=lambda: [TeamGroup()],
+        min_length=1,
+        max_length=MAX_GROUPS,
+        description="groups of recruiters who work alike",
     )
     candidates: CandidatesSpec = Field(default_factory=CandidatesSpec, description="the candidate population")
     behaviour: Behaviour = Field(
@@ -284,6 +326,13 @@ class Scenario(_Strict):
     @classmethod
     def _fill_behaviour_model(cls, data: Any) -> Any:
         return normalise(data)
+
+    @field_validator("start")
+    @classmethod
+    def _start_in_range(cls, start: date) -> date:
+        if not FIRST_START <= start <= LAST_START:
+            raise ValueError(f"must be a date from {FIRST_START} to {LAST_START}{got_note(start)}")
+        return start
 
     @field_validator("name")
     @classmethod

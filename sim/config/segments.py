@@ -12,15 +12,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..rules.presets import Number
 from .distributions import Delay, Exponential, LogNormal
 
-Share = Annotated[float, Field(ge=0, le=1)]
-Multiplier = Annotated[float, Field(gt=0, le=10)]
+Share = Annotated[Number, Field(ge=0, le=1)]
+Multiplier = Annotated[Number, Field(gt=0, le=10)]
 ACTIVITY_CLASSES = ("daily", "weekly", "monthly", "dormant")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 def _exp(mean: float) -> Exponential:
@@ -115,9 +116,9 @@ class Multipliers(_Strict):
 class Fit(_Strict):
     """Each candidate's fit to the role: recruiters contact the best fit first, and fit raises the chance."""
 
-    alpha: float = Field(2.0, gt=0, description="Beta distribution of fit scores (assumption)")
-    beta: float = Field(2.0, gt=0, description="Beta distribution of fit scores (assumption)")
-    effect: float = Field(1.0, ge=0, description="response multiplier (fit / mean fit) ** effect (assumption)")
+    alpha: Number = Field(2.0, gt=0, le=1000, description="Beta distribution of fit scores (assumption)")
+    beta: Number = Field(2.0, gt=0, le=1000, description="Beta distribution of fit scores (assumption)")
+    effect: Number = Field(1.0, ge=0, le=10, description="response multiplier (fit / mean fit) ** effect (assumption)")
 
 
 class SegmentedBehaviour(_Strict):
@@ -143,7 +144,7 @@ class SegmentedBehaviour(_Strict):
     )
     fit: Fit = Field(default_factory=Fit)
     multipliers: Multipliers = Field(default_factory=Multipliers)
-    cap: float = Field(0.95, gt=0, lt=1, description="response probability never above this")
+    cap: Number = Field(0.95, gt=0, lt=1, description="response probability never above this")
 
     @model_validator(mode="after")
     def _shares(self) -> SegmentedBehaviour:

@@ -7,9 +7,60 @@ can be overridden by a dotted name (`plans.recruiter.monthly_credits`, `refund_w
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
+from pydantic_core import PydanticCustomError
+
+MAX_COUNT = 1_000_000_000  # any count of InMails or credits: far above any plan, and within the engines' int32
+MAX_DAYS = 36_500.0  # any span of days: a century
+MAX_MONTHS = 1_200.0
+
+
+def _whole_number(value: object) -> object:
+    """YAML reads yes/no/on/off as booleans and a quoted number as text: a number field takes neither, so
+    `daily_limit: yes` is an error, never a silent 1."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+def _number(value: object) -> object:
+    """As `_whole_number`, for fractional values."""
+    if isinstance(value, bool | str):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+def off_means_none(value: object) -> object:
+    """A limit that can be off: `off` (YAML's false, also written `no` or `false`) or null means no limit."""
+    if value is False or (isinstance(value, str) and value.strip().lower() == "off"):
+        return None
+    return value
+
+
+def or_off(schema: dict[str, Any]) -> None:
+    """The JSON Schema of a limit that can be off also accepts `off` and false."""
+    schema.setdefault("anyOf", []).append({"enum": [False, "off"]})
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+"""An integer, never a boolean or quoted text."""
+Number = Annotated[float, BeforeValidator(_number)]
+"""A finite number (the models refuse .inf and .nan), never a boolean or quoted text."""
+Count = Annotated[WholeNumber, Field(ge=0, le=MAX_COUNT)]
+Days = Annotated[Number, Field(gt=0, le=MAX_DAYS)]
+CountLimit = Annotated[Count | None, BeforeValidator(off_means_none), Field(json_schema_extra=or_off)]
+"""A count limit; null or off: no limit."""
+DaysLimit = Annotated[Days | None, BeforeValidator(off_means_none), Field(json_schema_extra=or_off)]
+"""A span of days that can be off (null or off)."""
+MonthsLimit = Annotated[
+    Annotated[Number, Field(gt=0, le=MAX_MONTHS)] | None,
+    BeforeValidator(off_means_none),
+    Field(json_schema_extra=or_off),
+]
+ResponseKind = Literal["accepted", "declined", "quick_reply"]
+"""The outcomes a preset may count as a response."""
 
 
 class GrantDay(StrEnum):
@@ -29,66 +80,77 @@ class RefundRule(StrEnum):
 class PlanRules(BaseModel):
     """Credits of one plan: how many, to whom, when they arrive and how long they are held."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    monthly_credits: int = Field(ge=0, description="credits granted each month (per seat when per_seat)")
-    per_seat: bool = Field(False, description="granted per seat into one pool shared by the contract's seats")
+    monthly_credits: Count = Field(description="credits granted each month (per seat when per_seat)")
+    per_seat: StrictBool = Field(False, description="granted per seat into one pool shared by the contract's seats")
     grant_day: GrantDay = Field(GrantDay.ANNIVERSARY, description="day of month the grant arrives")
-    cap_months: float | None = Field(
-        None, gt=0, description="balance never above cap_months x monthly grant (excess is forfeited)"
+    cap_months: MonthsLimit = Field(
+        None, description="balance never above cap_months x monthly grant (excess is forfeited); null or off: no cap"
     )
-    batch_expiry_days: float | None = Field(None, gt=0, description="each batch expires this long after it arrives")
+    batch_expiry_days: DaysLimit = Field(
+        None, description="each batch expires this long after it arrives; null or off: batches never expire"
+    )
 
 
 class Rules(BaseModel):
     """Every rule value the engine reads; a preset is one instance of it."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str = Field(description="preset this bundle started from")
     plans: dict[str, PlanRules] = Field(description="plans this rule set defines")
     plan_aliases: dict[str, str] = Field(default_factory=dict, description="other names of defined plans")
 
     refund_rule: RefundRule = Field(description="no_response (seed) or response (current)")
-    refund_window_days: float = Field(gt=0, description="days after sending within which the refund rule looks")
-    response_kinds: tuple[str, ...] = Field(description="outcomes that count as a response")
+    refund_window_days: Days = Field(description="days after sending within which the refund rule looks")
+    response_kinds: tuple[ResponseKind, ...] = Field(
+        description="outcomes that count as a response: accepted, declined, quick_reply"
+    )
 
-    policy_threshold: float = Field(0.13, ge=0, le=1, description="minimum response rate of a seat")
-    policy_min_sent: int = Field(100, ge=1, description="InMails in the window before the rate is judged")
-    policy_window_days: int = Field(14, ge=1, description="trailing window of the response-rate rule")
+    policy_threshold: Number = Field(0.13, ge=0, le=1, description="minimum response rate of a seat")
+    policy_min_sent: Count = Field(100, ge=1, description="InMails in the window before the rate is judged")
+    policy_window_days: WholeNumber = Field(14, ge=1, le=3650, description="trailing window of the response-rate rule")
     policy_reading: Literal["responses_so_far", "matured"] = Field(
         "responses_so_far",
         description="responses_so_far: the InMails sent in the window and the responses they have had so far; "
         "matured: only InMails at least policy_maturity_days old, so each had time to be answered (an assumption: "
         "the public text does not say which LinkedIn uses)",
     )
-    policy_maturity_days: int = Field(
-        7, ge=0, description="with policy_reading matured: how old an InMail must be before the rule counts it"
+    policy_maturity_days: WholeNumber = Field(
+        7, ge=0, le=3650, description="with policy_reading matured: how old an InMail must be before the rule counts it"
     )
-    policy_warning_days: int = Field(14, ge=1, description="length of a warning")
-    policy_recheck_days: int = Field(7, ge=0, description="days after a warning ends before the re-check")
-    policy_restricted_days: int = Field(14, ge=1, description="length of an improvement period (bulk off)")
-    policy_restricted_daily_allowance: int = Field(
-        25, ge=0, description="one-to-one InMails a restricted seat may still send per day"
+    policy_warning_days: WholeNumber = Field(14, ge=1, le=3650, description="length of a warning")
+    policy_recheck_days: WholeNumber = Field(
+        7, ge=0, le=3650, description="days after a warning ends before the re-check"
+    )
+    policy_restricted_days: WholeNumber = Field(
+        14, ge=1, le=3650, description="length of an improvement period (bulk off)"
+    )
+    policy_restricted_daily_allowance: Count = Field(
+        25, description="one-to-one InMails a restricted seat may still send per day"
     )
 
-    daily_limit: int | None = Field(ge=0, description="InMails per seat per calendar day (None: no limit)")
-    first_week_limit: int | None = Field(ge=0, description="InMails in a new seat's first week (None: no limit)")
+    daily_limit: CountLimit = Field(description="InMails per seat per calendar day (null or off: no limit)")
+    first_week_limit: CountLimit = Field(description="InMails in a new seat's first week (null or off: no limit)")
     first_week_mode: Literal["calendar_week", "rolling_7_days"] = Field(
         "calendar_week", description="calendar_week: Monday to Sunday of activation; rolling_7_days: 7 days"
     )
-    seat_monthly_limit: int | None = Field(
-        None, ge=0, description="credits one seat may spend from the pool per grant period (admin setting)"
+    seat_monthly_limit: CountLimit = Field(
+        None,
+        description="credits one seat may spend from the pool per grant period (admin setting; null or off: no limit)",
     )
 
-    first_degree_free: bool = Field(True, description="messages to 1st-degree connections cost no credit")
-    open_profile_free: bool = Field(description="InMails to Open Profile members cost no credit")
-    open_profile_monthly_allowance: int | None = Field(
-        None, ge=0, description="free Open Profile InMails per seat per calendar month (None: unlimited)"
+    first_degree_free: StrictBool = Field(True, description="messages to 1st-degree connections cost no credit")
+    open_profile_free: StrictBool = Field(description="InMails to Open Profile members cost no credit")
+    open_profile_monthly_allowance: CountLimit = Field(
+        None, description="free Open Profile InMails per seat per calendar month (null or off: unlimited)"
     )
-    reminder_after_days: float | None = Field(None, gt=0, description="automatic reminder for an unread InMail")
-    inmail_vs_email: float = Field(1.3, gt=0, description="InMail response probability over email's")
-    untranslated_shows_english: bool = Field(True, description="an untranslated message shows in English")
+    reminder_after_days: DaysLimit = Field(
+        None, description="automatic reminder for an unread InMail (null or off: none)"
+    )
+    inmail_vs_email: Number = Field(1.3, gt=0, le=100, description="InMail response probability over email's")
+    untranslated_shows_english: StrictBool = Field(True, description="an untranslated message shows in English")
 
     @model_validator(mode="after")
     def _aliases_point_to_plans(self) -> Rules:
@@ -140,10 +202,13 @@ _CURRENT = Rules(
     name="linkedin-current",
     plans={
         "free": PlanRules(monthly_credits=0),
-        "premium_career": PlanRules(monthly_credits=5, batch_expiry_days=90),
-        "premium_business": PlanRules(monthly_credits=15, batch_expiry_days=90),
-        "sales_navigator": PlanRules(monthly_credits=50, grant_day=GrantDay.FIRST_OF_MONTH, batch_expiry_days=90),
-        "recruiter_lite": PlanRules(monthly_credits=30, batch_expiry_days=90),
+        # hold caps of the help pages beside the 90-day expiry: 15, 45, 150 and 120 credits
+        "premium_career": PlanRules(monthly_credits=5, cap_months=3, batch_expiry_days=90),
+        "premium_business": PlanRules(monthly_credits=15, cap_months=3, batch_expiry_days=90),
+        "sales_navigator": PlanRules(
+            monthly_credits=50, grant_day=GrantDay.FIRST_OF_MONTH, cap_months=3, batch_expiry_days=90
+        ),
+        "recruiter_lite": PlanRules(monthly_credits=30, cap_months=4, batch_expiry_days=90),
         "recruiter": PlanRules(monthly_credits=150, per_seat=True, cap_months=4),
         "recruiter_professional_services": PlanRules(monthly_credits=100, per_seat=True, cap_months=4),
     },

@@ -109,11 +109,17 @@ def test_seed_credits_roll_over_up_to_3_months(plan: str) -> None:
     assert rules.batch_expiry_days is None
 
 
-@pytest.mark.parametrize("plan", ["premium_career", "premium_business", "sales_navigator", "recruiter_lite"])
-def test_current_batches_expire_after_90_days(plan: str) -> None:
+@pytest.mark.parametrize(
+    ("plan", "cap_months", "held"),
+    [("premium_career", 3, 15), ("premium_business", 3, 45), ("sales_navigator", 3, 150), ("recruiter_lite", 4, 120)],
+)
+def test_current_batches_expire_after_90_days_and_are_held_up_to_the_help_pages_cap(
+    plan: str, cap_months: int, held: int
+) -> None:
     rules = preset(CURRENT).plan(plan)
     assert rules.batch_expiry_days == 90
-    assert rules.cap_months is None
+    assert rules.cap_months == cap_months
+    assert rules.cap_months * rules.monthly_credits == held
 
 
 @pytest.mark.parametrize("plan", ["recruiter", "recruiter_professional_services"])
