@@ -7,6 +7,7 @@ can be overridden by a dotted name (`plans.recruiter.monthly_credits`, `refund_w
 from __future__ import annotations
 
 from enum import StrEnum
+from fnmatch import fnmatchcase
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
@@ -224,6 +225,58 @@ _CURRENT = Rules(
 )
 
 PRESETS: dict[str, Rules] = {r.name: r for r in (_SEED, _CURRENT)}
+
+SOURCE_NAMES: dict[str, str] = {
+    "T": "the source text (docs/source-text.txt)",
+    "P": 'LinkedIn help pages, "Premium InMail credits"',
+    "N": 'LinkedIn help pages, "Sales Navigator InMail credits"',
+    "H": "LinkedIn help pages (Recruiter InMail credits, InMail response rate)",
+    "D": 'design decision: neither source says (README, "The rule presets and where each value comes from")',
+}
+"""What each source code in `SOURCES` stands for."""
+
+SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
+    "seed": (
+        ("name", ""),
+        ("plans.recruiter.monthly_credits", "H"),  # the source text gives no number
+        ("plans.recruiter.cap_months", "D"),  # the roll-over rule applied to the pool too
+        ("plans.*.grant_day", "D"),
+        ("plan_aliases*", "D"),
+        ("policy_warning_days", "D"),  # the source gives no consequence: the linkedin-current ladder
+        ("policy_recheck_days", "D"),
+        ("policy_restricted_days", "D"),
+        ("policy_restricted_daily_allowance", "D"),
+        ("first_week_mode", "D"),
+        ("seat_monthly_limit", "D"),
+        ("*", "T"),
+    ),
+    "linkedin-current": (
+        ("name", ""),
+        ("plans.*.grant_day", "D"),
+        ("plans.premium_career.*", "P"),
+        ("plans.premium_business.*", "P"),
+        ("plans.sales_navigator.*", "N"),
+        ("plan_aliases*", "D"),
+        ("policy_restricted_daily_allowance", "D"),  # "one-to-one only" has no published number
+        ("daily_limit", "D"),  # not published: off
+        ("first_week_limit", "D"),
+        ("first_week_mode", "D"),
+        ("seat_monthly_limit", "D"),  # an admin setting: off by default
+        ("inmail_vs_email", "D"),  # sources disagree: 30% to 3x
+        ("untranslated_shows_english", "D"),  # no data: kept from the source text
+        ("*", "H"),
+    ),
+}
+"""Where each value of a preset comes from: (dotted-name pattern, code of SOURCE_NAMES), first match wins."""
+
+
+def value_source(preset_name: str, key: str) -> str:
+    """The source code of rule value `key` (dotted) in preset `preset_name`; '' when it has none (a preset
+    built from overrides, or the name)."""
+    for pattern, code in SOURCES.get(preset_name, ()):
+        if fnmatchcase(key, pattern):
+            return code
+    return ""
 
 
 class UnknownPresetError(ValueError):

@@ -19,6 +19,7 @@ from sim.rules import (
     preset,
     resolve,
 )
+from sim.rules.presets import SOURCE_NAMES, value_source
 from sim.rules.printing import preset_yaml, presets_table
 
 SEED = "seed"
@@ -362,15 +363,49 @@ def test_presets_table_has_a_column_per_preset_and_marks_missing_plans() -> None
     assert lines[0].split() == ["rule", "seed", "linkedin-current"]
     assert set(lines[1]) == {"-", " "}
     row = next(line for line in lines if line.startswith("plans.sales_navigator_team.monthly_credits"))
-    assert re.split(r"\s{2,}", row)[1:] == ["30", "(not defined)"]
+    assert re.split(r"\s{2,}", row)[1:] == ["30 (T)", "(not defined)"]
     row = next(line for line in lines if line.startswith("daily_limit"))
-    assert row.split()[1:] == ["1000", "-"]
+    assert re.split(r"\s{2,}", row)[1:] == ["1000 (T)", "- (D)"]
     row = next(line for line in lines if line.startswith("response_kinds"))
-    assert "accepted, declined" in row and "accepted, declined, quick_reply" in row
+    assert "accepted, declined (T)" in row and "accepted, declined, quick_reply (H)" in row
 
 
 def test_presets_table_of_one_preset() -> None:
     lines = presets_table([CURRENT]).splitlines()
     assert lines[0].split() == ["rule", "linkedin-current"]
     row = next(line for line in lines if line.startswith("plans.recruiter.monthly_credits"))
-    assert row.split() == ["plans.recruiter.monthly_credits", "150"]
+    assert row.split() == ["plans.recruiter.monthly_credits", "150", "(H)"]
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "code"),
+    [
+        (SEED, "daily_limit", "T"),
+        (SEED, "plans.recruiter.monthly_credits", "H"),
+        (SEED, "policy_warning_days", "D"),
+        (SEED, "first_week_mode", "D"),
+        (CURRENT, "plans.premium_business.cap_months", "P"),
+        (CURRENT, "plans.sales_navigator.cap_months", "N"),
+        (CURRENT, "plans.sales_navigator.grant_day", "D"),
+        (CURRENT, "refund_window_days", "H"),
+        (CURRENT, "daily_limit", "D"),
+        (CURRENT, "inmail_vs_email", "D"),
+    ],
+)
+def test_each_value_names_its_source(name: str, key: str, code: str) -> None:
+    assert value_source(name, key) == code
+    legend = presets_table([name]).split("Sources:")[1]
+    assert f"({code}) {SOURCE_NAMES[code]}" in legend
+
+
+def test_every_preset_value_has_a_source() -> None:
+    for name, rules in PRESETS.items():
+        for key in _flat(rules.model_dump(mode="json")):
+            assert value_source(name, key) in SOURCE_NAMES or key == "name", (name, key)
+
+
+def _flat(data: dict[str, object], prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for key, value in data.items():
+        out += _flat(value, f"{prefix}{key}.") if isinstance(value, dict) and value else [f"{prefix}{key}"]
+    return out
