@@ -13,10 +13,10 @@ import math
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from ..rules import Calendar, Rules
-from ..rules.refund import credit_back
+from ..rules.presets import Number, WholeNumber
 from .errors import Loc, got_note
 
 
@@ -27,8 +27,8 @@ class _Strict(BaseModel):
 class BatchState(_Strict):
     """Credits that arrived together (a grant or a refund): they expire together, by the plan's rule."""
 
-    created: float = Field(le=0, description="when the credits arrived, in days from the as-of date (<= 0)")
-    credits: int = Field(ge=1, description="credits of this batch still held")
+    created: Number = Field(le=0, description="when the credits arrived, in days from the as-of date (<= 0)")
+    credits: WholeNumber = Field(ge=1, description="credits of this batch still held")
 
 
 class AccountState(_Strict):
@@ -43,25 +43,25 @@ class DayState(_Strict):
     """A seat's InMails sent on one past day of the response-rate window, and the counting responses to
     them received before the as-of date."""
 
-    day: int = Field(lt=0, description="the day they were sent, in days from the as-of date (< 0)")
-    sent: int = Field(ge=0, description="InMails sent that day")
-    responses: int = Field(0, ge=0, description="counting responses received so far to those InMails")
+    day: WholeNumber = Field(lt=0, description="the day they were sent, in days from the as-of date (< 0)")
+    sent: WholeNumber = Field(ge=0, description="InMails sent that day")
+    responses: WholeNumber = Field(0, ge=0, description="counting responses received so far to those InMails")
 
 
 class PolicyStateSpec(_Strict):
     """Where the seat stands in the response-rate rule: ok, or warning/grace/restricted since a day."""
 
     state: Literal["ok", "warning", "grace", "restricted"] = "ok"
-    since: int | None = Field(None, le=0, description="the day the state began (<= 0; required unless ok)")
+    since: WholeNumber | None = Field(None, le=0, description="the day the state began (<= 0; required unless ok)")
 
 
 class SeatState(_Strict):
     """One seat at the as-of date."""
 
-    seat: int = Field(ge=0, description="the seat's id (seats are numbered across accounts in order, from 0)")
-    activation_day: int = Field(0, le=0, description="the day the seat was activated (<= 0)")
-    credits_this_period: int = Field(0, ge=0, description="credits it spent since its account's last grant")
-    open_profile_used: int = Field(0, ge=0, description="free Open Profile InMails it sent this calendar month")
+    seat: WholeNumber = Field(ge=0, description="the seat's id (seats are numbered across accounts in order, from 0)")
+    activation_day: WholeNumber = Field(0, le=0, description="the day the seat was activated (<= 0)")
+    credits_this_period: WholeNumber = Field(0, ge=0, description="credits it spent since its account's last grant")
+    open_profile_used: WholeNumber = Field(0, ge=0, description="free Open Profile InMails it sent this calendar month")
     history: list[DayState] = Field(default_factory=list, description="its InMails of the last window days")
     policy: PolicyStateSpec = Field(default_factory=PolicyStateSpec, description="its response-rate state")
 
@@ -70,10 +70,10 @@ class InFlightState(_Strict):
     """An InMail sent before the as-of date whose response or credit is still to come: its future is given
     (for a team's data, what is expected; from a previous run, what that run had drawn)."""
 
-    seat: int = Field(ge=0)
-    sent_at: float = Field(lt=0, description="when it was sent, in days from the as-of date (< 0)")
-    paid: bool = Field(True, description="it spent a credit (false: free by the Open Profile rule)")
-    response_delay: float | None = Field(
+    seat: WholeNumber = Field(ge=0)
+    sent_at: Number = Field(lt=0, description="when it was sent, in days from the as-of date (< 0)")
+    paid: StrictBool = Field(True, description="it spent a credit (false: free by the Open Profile rule)")
+    response_delay: Number | None = Field(
         None, gt=0, description="days from sending to its response (none: it gets no response)"
     )
     outcome: Literal["accepted", "declined"] = Field("accepted", description="its response, when it gets one")
@@ -169,6 +169,8 @@ def state_issues(
 ) -> list[tuple[Loc, str]]:
     """What is wrong with `state` for a scenario starting on `start` with these accounts (label: (plan, cap))
     and `n_seats` seats, under `rules`; paths are relative to the scenario."""
+    from ..rules.refund import credit_back  # numpy: not needed to read a scenario without a state
+
     issues: list[tuple[Loc, str]] = []
     if state.as_of != start:
         must = f"must equal the scenario's start {start.isoformat()}"

@@ -242,6 +242,8 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("plans.recruiter.cap_months", "D"),  # the roll-over rule applied to the pool too
         ("plans.*.grant_day", "D"),
         ("plan_aliases*", "D"),
+        ("policy_reading", "D"),  # the public text does not say which reading
+        ("policy_maturity_days", "D"),
         ("policy_warning_days", "D"),  # the source gives no consequence: the linkedin-current ladder
         ("policy_recheck_days", "D"),
         ("policy_restricted_days", "D"),
@@ -257,6 +259,8 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("plans.premium_business.*", "P"),
         ("plans.sales_navigator.*", "N"),
         ("plan_aliases*", "D"),
+        ("policy_reading", "D"),  # the public text does not say which reading
+        ("policy_maturity_days", "D"),
         ("policy_restricted_daily_allowance", "D"),  # "one-to-one only" has no published number
         ("daily_limit", "D"),  # not published: off
         ("first_week_limit", "D"),
