@@ -94,10 +94,11 @@ def test_places_never_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, t
 
 
 def test_a_folder_holding_the_scenario_is_refused(tmp_path: Path) -> None:
-    scenario = tmp_path / "s.yaml"
+    (tmp_path / "project").mkdir()
+    scenario = tmp_path / "project" / "s.yaml"
     scenario.write_text("name: x\n")
     with pytest.raises(OutputFolderError, match=r"s\.yaml"):
-        check_target(tmp_path, force=True, protect=[scenario])
+        check_target(tmp_path / "project", force=True, protect=[scenario])
 
 
 def test_a_file_a_symlink_and_a_file_parent_are_refused(tmp_path: Path) -> None:
