@@ -31,11 +31,12 @@ test-floors:
 	$(PYTHON) -m venv $(FLOORS)
 	$(PYTHON) .ci/floors.py dev > $(FLOORS)/constraints.txt
 	$(FLOORS)/bin/python -m pip install --quiet --upgrade pip
-	$(FLOORS)/bin/python -m pip install --quiet --constraint $(FLOORS)/constraints.txt . \
+	$(FLOORS)/bin/python -m pip install --quiet --constraint $(FLOORS)/constraints.txt '.[dask]' \
 		pytest hypothesis pytest-xdist nbformat jsonschema
 	$(FLOORS)/bin/python -m pip freeze --exclude inmail-sim | tr '\n' ' '; echo
 	$(FLOORS)/bin/python -m pytest -n 2 -q -p no:cacheprovider \
-		tests/rules tests/test_scenario.py tests/test_init.py tests/test_validate_cli.py
+		tests/rules tests/test_scenario.py tests/test_init.py tests/test_validate_cli.py \
+		tests/test_experiment.py::test_dask_local_cluster_gives_equal_tables
 	$(FLOORS)/bin/inmail-sim run scenarios/baseline.yaml --set horizon_days=30 --replications 2 \
 		--executor serial --out $(FLOORS)/results --quiet --no-report
 	test -f $(FLOORS)/results/summary.json
