@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,28 @@ def test_a_broken_state_is_refused_naming_the_field(change: dict[str, Any], fiel
     done = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(path)], capture_output=True, text=True)
     assert done.returncode == 2, done.stdout + done.stderr
     assert field in done.stderr and "Traceback" not in done.stderr
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True)
+
+
+def test_state_from_flags_are_checked_naming_the_flag(tmp_path: Path) -> None:
+    scenario = Path(__file__).parent.parent / "scenarios" / "forecast.yaml"
+    done = _cli("run", str(scenario), "--at", "3", "--out", str(tmp_path / "a"))
+    assert done.returncode == 2 and "--at" in done.stderr and not (tmp_path / "a").exists()
+    done = _cli("run", str(scenario), "--state-from", str(tmp_path), "--out", str(tmp_path / "b"))
+    assert done.returncode == 2 and "--state-from" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "b").exists()
+
+
+def test_the_forecast_scenario_runs_and_writes_its_forecast(tmp_path: Path) -> None:
+    scenario = Path(__file__).parent.parent / "scenarios" / "forecast.yaml"
+    done = _cli("run", str(scenario), "--out", str(tmp_path / "f"), "--no-report", "--replications", "2", "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    assert "forecast from" in done.stdout
+    data = json.loads((tmp_path / "f" / "forecast.json").read_text())
+    assert data["as_of"] == "2026-03-16" and data["in_flight_credits_due_back"] == 2
+    done = _cli("run", str(scenario), "--state-from", str(tmp_path / "f"), "--at", "5", "--out", str(tmp_path / "g"),
+                "--no-report", "--quiet", "--jobs", "1")  # fmt: skip
+    assert done.returncode == 2 and "--state-from" in done.stderr  # a forecast's folder: chain from the first run

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .common import (
     EXIT_BAD_INPUT,
@@ -40,6 +41,10 @@ def add_parser(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     )
     add_run_flags(run)
     run.add_argument("--no-report", action="store_true", help="do not write report.html")
+    run.add_argument(
+        "--state-from", type=Path, metavar="RESULTS_DIR", help="start from that run's end state (a forecast)"
+    )
+    run.add_argument("--at", type=whole_number, metavar="DAY", help="with --state-from: its state at this day")
     run.set_defaults(handler=handle)
 
 
@@ -65,6 +70,15 @@ def handle(args: argparse.Namespace) -> int:
     from ..runner.signals import sigterm_as_interrupt
 
     scenario = load_scenario(args.scenario, args.sets)
+    if args.state_from is not None:
+        from ..output.state import StateFromError, forecast_scenario
+
+        try:
+            scenario = forecast_scenario(scenario, args.state_from, args.at)
+        except StateFromError as err:
+            raise UsageError(str(err)) from None
+    elif args.at is not None:
+        raise UsageError("--at: only with --state-from")
     replications = _replications(args.replications)
     seed = None if args.seed is None else flag(check_seed, args.seed, "--seed")
     if replications == "auto" or args.precision is not None:
@@ -87,6 +101,9 @@ def handle(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
     check_target(out, args.force, protect=(args.scenario,))  # before the lock: a refusal writes nothing
     report = None if args.no_report else _report_hook()
+    forecast: list[str] = []
+    if scenario.state is not None:
+        report = _forecast_hook(scenario, report, forecast)
     with sigterm_as_interrupt(), FolderLock(out):
         results = run_to_folder(
             scenario,
@@ -111,7 +128,21 @@ def handle(args: argparse.Namespace) -> int:
     )
     say(args, f"{scenario.name}: {n} replication{'s' if n != 1 else ''}{how}, seed {results.seed} -> {out}")
     say(args, headline_text(results.summary()))
+    for line in forecast:
+        say(args, line)
     return 0
+
+
+def _forecast_hook(scenario: Any, then: Callable[[Path], None] | None, lines: list[str]) -> Callable[[Path], None]:
+    """Write forecast.json before the folder is committed (then the report); keep its terminal lines."""
+    from ..output.forecast import write_forecast
+
+    def write(folder: Path) -> None:
+        lines.extend(write_forecast(scenario, folder))
+        if then is not None:
+            then(folder)
+
+    return write
 
 
 def _report_hook() -> Callable[[Path], None]:

@@ -109,6 +109,13 @@ def _batch_issues(rules: Rules, plan: str, cap: int | None, spec: AccountState, 
     return issues
 
 
+def first_window_day(rules: Rules) -> int:
+    """The first day (from the as-of date) of the response-rate window judged on the as-of date."""
+    from ..rules.policy import window_start  # numpy: not needed to read a scenario without a state
+
+    return window_start(rules, 0)
+
+
 def _first_week_issues(rules: Rules, seat: SeatState, start: date, where: Loc) -> list[tuple[Loc, str]]:
     """A seat whose history in its first week is past the first-week limit."""
     if rules.first_week_limit is None:
@@ -133,8 +140,10 @@ def _seat_issues(rules: Rules, seat: SeatState, start: date, where: Loc) -> list
     if len(set(days)) != len(days):
         issues.append(((*where, "history"), "gives a day twice"))
     for j, d in enumerate(seat.history):
-        if d.day < -rules.policy_window_days:
-            issues.append(((*where, "history", j, "day"), f"is outside the {rules.policy_window_days}-day window"))
+        if d.day < first_window_day(rules):
+            issues.append(
+                ((*where, "history", j, "day"), f"is before the response-rate window ({first_window_day(rules)})")
+            )
         if d.responses > d.sent:
             issues.append(((*where, "history", j, "responses"), f"more responses than InMails sent ({d.sent})"))
         if rules.daily_limit is not None and d.sent > rules.daily_limit:
@@ -153,7 +162,7 @@ def _seat_issues(rules: Rules, seat: SeatState, start: date, where: Loc) -> list
                 "grace": rules.policy_recheck_days,
                 "restricted": rules.policy_restricted_days,
             }[policy.state]
-            if policy.since + length <= 0:
+            if policy.since + length < 0:
                 issues.append(
                     (
                         (*where, "policy", "since"),
@@ -211,7 +220,7 @@ def state_issues(
         if not due and (back is None or back < 0):
             issues.append((where, "nothing of it is still to come (no response, no credit back): leave it out"))
         day = math.floor(m.sent_at)
-        if day >= -rules.policy_window_days:
+        if day >= first_window_day(rules):
             sent[m.seat, day] = sent.get((m.seat, day), 0) + 1
     for (sid, day), n in sent.items():
         history = {d.day: d.sent for d in seats[sid].history}
