@@ -77,7 +77,7 @@ def test_both_engines_start_from_a_state_with_identical_tables() -> None:
     ref = _both(_scenario(_state()))
     days = replication_tables(ref, _scenario(_state()))["account_days"]
     # the state's 41 credits go first; the unanswered paid InMail sent at -5.5 gets its credit back at 1.5
-    assert days.loc[0, "spent"] == 41 and days.loc[0, "balance"] == 0
+    assert days.loc[0, "credits_spent"] == 41 and days.loc[0, "credit_balance"] == 0
     credits = replication_tables(ref, _scenario(_state()))["credits"]
     carried = credits[credits["inmail"] >= 1000]
     assert carried[["time", "kind", "seat"]].values.tolist() == [[1.5, "refund", 0]]
@@ -112,7 +112,7 @@ def test_a_restricted_seat_stays_restricted_in_both_engines() -> None:
     ref = _both(scenario)
     seat_days = replication_tables(ref, scenario)["seat_days"].set_index("day")
     assert (seat_days.loc[0:12, "policy_state"] == "restricted").all()
-    assert seat_days.loc[0, "blocked_policy_restricted"] > 0
+    assert seat_days.loc[0, "sends_blocked_policy_restricted"] > 0
 
 
 def test_a_list_of_states_is_taken_in_turn_by_replications() -> None:
@@ -120,7 +120,7 @@ def test_a_list_of_states_is_taken_in_turn_by_replications() -> None:
     scenario = _scenario([one, two])
     first = replication_tables(_both(scenario, 0), scenario)["account_days"]
     second = replication_tables(_both(scenario, 1), scenario)["account_days"]
-    assert first.loc[0, "spent"] == 41 and second.loc[0, "spent"] == 0
+    assert first.loc[0, "credits_spent"] == 41 and second.loc[0, "credits_spent"] == 0
 
 
 BROKEN = [

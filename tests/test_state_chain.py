@@ -59,9 +59,19 @@ def test_a_state_that_pins_everything_gives_the_runs_own_later_days(tmp_path: Pa
     seats, accounts = _daily(tmp_path / "whole", at)
     assert seats["sent"].sum() == 0  # nobody could send after day 12: the state pins the rest
     got_seats, got_accounts = _daily(tmp_path / "rest", 0)
-    ledger = ["day", "balance", "granted", "spent", "refunded", "expired", "forfeited"]
+    ledger = [
+        "day",
+        "credit_balance",
+        "credits_granted",
+        "credits_spent",
+        "credits_refunded",
+        "credits_expired",
+        "credits_forfeited",
+    ]
     pd.testing.assert_frame_equal(accounts[ledger], got_accounts[ledger], check_exact=True)
-    assert accounts["refunded"].sum() > 0 and accounts["granted"].sum() > 0  # credits came back, a grant came
+    assert (
+        accounts["credits_refunded"].sum() > 0 and accounts["credits_granted"].sum() > 0
+    )  # credits came back, a grant came
     policy = ["seat", "day", "responses", "policy_state", "trailing_rate"]
     pd.testing.assert_frame_equal(seats[policy], got_seats[policy], check_exact=False, rtol=1e-12)
 
@@ -73,12 +83,14 @@ def _kpis(folder: Path, since: int) -> pd.DataFrame:
     per_seat = seats.groupby("replication").agg(
         sent=("sent", "sum"),
         responses=("responses", "sum"),
-        blocked_no_credit=("blocked_no_credit", "sum"),
-        blocked_policy=("blocked_policy_restricted", "sum"),
+        blocked_no_credit=("sends_blocked_no_credit", "sum"),
+        blocked_policy=("sends_blocked_policy_restricted", "sum"),
         restricted_seat_days=("policy_state", lambda s: int((s == "restricted").sum())),
     )
-    per_account = accounts.groupby("replication").agg(spent=("spent", "sum"), refunded=("refunded", "sum"))
-    per_account["balance_end"] = accounts[accounts["day"] == last].groupby("replication")["balance"].sum()
+    per_account = accounts.groupby("replication").agg(
+        spent=("credits_spent", "sum"), refunded=("credits_refunded", "sum")
+    )
+    per_account["balance_end"] = accounts[accounts["day"] == last].groupby("replication")["credit_balance"].sum()
     return per_seat.join(per_account)
 
 

@@ -48,7 +48,7 @@ def forecast(scenario: Scenario, folder: Path) -> dict[str, Any]:
     def date(day: float | None) -> str | None:
         return None if day is None else (scenario.start + timedelta(days=round(day))).isoformat()
 
-    dry = _first_days(accounts, "account", accounts["balance"] <= 0)
+    dry = _first_days(accounts, "account", accounts["credit_balance"] <= 0)
     restricted = _first_days(seats, "seat", seats["policy_state"] == "restricted")
     warned = _first_days(seats, "seat", seats["policy_state"] == "warning")
     return {
