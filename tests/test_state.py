@@ -187,3 +187,27 @@ def test_the_forecast_scenario_runs_and_writes_its_forecast(tmp_path: Path) -> N
     done = _cli("run", str(scenario), "--state-from", str(tmp_path / "f"), "--at", "5", "--out", str(tmp_path / "g"),
                 "--no-report", "--quiet", "--jobs", "1")  # fmt: skip
     assert done.returncode == 2 and "--state-from" in done.stderr  # a forecast's folder: chain from the first run
+
+
+@pytest.mark.parametrize("preset", ["seed", "linkedin-current"])
+def test_both_engines_agree_from_a_runs_state_with_many_inmails_in_flight(preset: str, tmp_path: Path) -> None:
+    from sim.output.state import forecast_scenario
+
+    data = {
+        "name": "first",
+        "horizon_days": 21,
+        "replications": 1,
+        "rules": {"preset": preset, "overrides": {"plans.recruiter.monthly_credits": 400}},
+        "accounts": [{"name": "contract", "plan": "recruiter", "seats": 3}],
+        "team": [{"count": 3, "daily_target": 25}],
+        "candidates": {"population": 5000},
+        "behaviour": {"response_probability": 0.12},
+    }
+    path = tmp_path / "first.yaml"
+    path.write_text(yaml.safe_dump(data))
+    done = _cli("run", str(path), "--out", str(tmp_path / "first"), "--no-report", "--quiet", "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    scenario = forecast_scenario(Scenario.model_validate({**data, "horizon_days": 20}), tmp_path / "first", 15)
+    state = scenario.state[0] if isinstance(scenario.state, list) else scenario.state
+    assert state is not None and len(state.in_flight) > 10
+    _both(scenario.model_copy(update={"seed": 7}))

@@ -96,8 +96,10 @@ def apply_state(
         label, account = owner[m.seat]
         counted = m.response_delay is not None and account.counts_as_response(m.outcome)
         back = credit_back(account.rules, m.sent_at, m.response_delay if counted else None) if m.paid else None
+        if back is not None and back < 0:
+            back = None  # its credit came back before the as-of date: it is in the balance already
         inmail = first_id + i
-        if m.paid:
+        if back is not None:
             account.ledger.carry_spent(inmail, m.seat)
         responds = math.inf if m.response_delay is None else m.sent_at + m.response_delay
         carried.append(
@@ -119,6 +121,8 @@ def start_reference(model: Outreach) -> list[Carried]:
     """Apply the replication's state to the reference engine and schedule what is still to come of its
     InMails in flight as SimPy events (before any other, as if scheduled when they were sent)."""
     state = replication_state(model.scenario, model.replication)
+    if state is None:
+        return []
     first = planned_messages(model.senders, model._weekdays, model.horizon)
     carried = apply_state(state, model.accounts, model.calendar, model.senders, first)
     for c in carried:
@@ -141,6 +145,8 @@ def start_fast(engine: FastOutreach) -> list[Carried]:
     """Apply the replication's state to the fast engine: its seats' states, and what is still to come of its
     InMails in flight in its queues (credits back with keys below every attempt's: scheduled first)."""
     state = replication_state(engine.scenario, engine.replication)
+    if state is None:
+        return []
     carried = apply_state(state, engine.accounts, engine.calendar, engine.senders, engine.capacity())
     for sid, seat in enumerate(engine.seat_objs):
         if seat is not None:

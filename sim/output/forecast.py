@@ -35,7 +35,7 @@ def _due_back(scenario: Scenario, replications: list[int]) -> float:
         for m in state.in_flight if state else []:
             counted = m.response_delay is not None and rules.counts_as_response(m.outcome)
             back = credit_back(rules, m.sent_at, m.response_delay if counted else None) if m.paid else None
-            total += back is not None and back < scenario.horizon_days
+            total += back is not None and 0 <= back < scenario.horizon_days
     return total / max(len(replications), 1)
 
 
