@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from ..rules import Rules, UnknownPresetError, resolve
-from ..rules.presets import PRESETS, Number, WholeNumber, off_means_none, or_off
+from ..rules.presets import MAX_COUNT, PRESETS, Number, WholeNumber, off_means_none, or_off
 from .checks import AccountView, GroupView, cross_checks
 from .costs import CostsSpec
 from .decide import DecideSpec
@@ -39,8 +39,8 @@ Day = Annotated[WholeNumber, Field(ge=0, le=MAX_DAY)]
 FIRST_START = date(1970, 1, 1)
 LAST_START = date(2200, 12, 31)  # start + horizon stays far inside every date type the outputs use
 MAX_GROUPS = 1_000  # accounts, and team groups: seats and senders stay within the engines' int32
-MAX_POPULATION = 1_000_000_000  # LinkedIn's membership; candidate ids are int32
-MAX_DAILY_TARGET = 1_000_000  # a thousand times the source text's daily limit
+MAX_POPULATION = 2**31 - 1  # candidate ids are int32 in the engines
+MAX_DAILY_TARGET = MAX_COUNT  # any count; what fits the machine is the estimate guard's check
 MAX_REPLICATIONS = 10_000
 ALL_PLANS: tuple[str, ...] = tuple(sorted({p for r in PRESETS.values() for p in (*r.plans, *r.plan_aliases)}))
 FollowUp = Annotated[

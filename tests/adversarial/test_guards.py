@@ -18,7 +18,7 @@ from .helpers import BASELINE, cli, refused, snapshot
     [
         (["team.0.daily_target=100000000"], "team.0.daily_target"),
         (["team.0.daily_target=1000000", "team.0.count=5000", "accounts.0.seats=5000"], "team.0.daily_target"),
-        (["candidates.population=5000000000"], "candidates.population"),
+        (["candidates.population=2000000000"], "candidates.population"),
         (["replications=10000", "horizon_days=3650", "team.0.daily_target=500"], "replications"),
     ],
     ids=["huge target", "huge team", "huge population", "years of replications"],
