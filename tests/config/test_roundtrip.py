@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.config.scenario import load_scenario, validate_file
+from sim.config.scenario import load_scenario, read_yaml, validate_file
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -26,8 +26,19 @@ OVERRIDES = [
 ]
 
 
-@pytest.mark.parametrize("sets", OVERRIDES, ids=lambda s: ",".join(s) or "as-is")
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+# A forecast's state is tied to its start and rules: overrides that move them make it invalid, rightly.
+STATE_BOUND = ("start=", "rules.overrides.refund_window_days", "rules.overrides.response_kinds")
+CASES = [
+    (path, sets)
+    for path in EXAMPLES
+    for sets in OVERRIDES
+    if "state" not in read_yaml(path) or not any(s.startswith(STATE_BOUND) for s in sets)
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "sets"), CASES, ids=lambda x: x.name if isinstance(x, Path) else ",".join(x) or "as-is"
+)
 def test_resolved_scenario_validates_and_loads_back(tmp_path: Path, path: Path, sets: list[str]) -> None:
     scenario = load_scenario(path, sets)
     resolved = tmp_path / "scenario.resolved.yaml"
