@@ -80,9 +80,10 @@ class InFlightState(_Strict):
 
 
 class StateSpec(_Strict):
-    """The contract at the as-of date: `as_of` must equal the scenario's `start` (day 0 of the forecast)."""
+    """The contract at the as-of date, which is the scenario's `start` (day 0 of the forecast); `as_of`, when
+    given, must equal it (a check that the state and the scenario were written for the same day)."""
 
-    as_of: date = Field(description="the as-of date: the scenario's start")
+    as_of: date | None = Field(None, description="the as-of date, if given: must be the scenario's start")
     accounts: list[AccountState] = Field(default_factory=list, description="balances (accounts not listed: none)")
     seats: list[SeatState] = Field(default_factory=list, description="seats with a past (not listed: fresh)")
     in_flight: list[InFlightState] = Field(default_factory=list, description="InMails still to answer or refund")
@@ -181,7 +182,7 @@ def state_issues(
     from ..rules.refund import credit_back  # numpy: not needed to read a scenario without a state
 
     issues: list[tuple[Loc, str]] = []
-    if state.as_of != start:
+    if state.as_of is not None and state.as_of != start:
         must = f"must equal the scenario's start {start.isoformat()}"
         issues.append((("state", "as_of"), must + got_note(state.as_of)))
     seen: set[str] = set()
