@@ -165,10 +165,10 @@ def cli_stages(seats: int = 1000, days: int = 90, replications: int = 10) -> dic
     start = time.perf_counter()
     from sim.cli.main import main as cli_main
     from sim.model.fast.engine import FastOutreach
+    from sim.output import experiment
     from sim.output import results as results_mod
     from sim.output import writer as writer_mod
     from sim.present import report as report_mod
-    from sim.output import experiment
 
     spent = dict.fromkeys(STAGES, 0.0)
     spent["imports"] = time.perf_counter() - start
