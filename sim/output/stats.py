@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from .kpis import BY_NAME, KPIS, Bounds
 
@@ -54,8 +54,8 @@ def bounded_interval(values: Iterable[float], bounds: Bounds, level: float = 0.9
         if m <= 0.0 or m >= 1.0:
             return {**out, "ci_low": m, "ci_high": m}
         centre, spread = math.log(m / (1 - m)), t * se / (m * (1 - m))
-        out["ci_low"] = 1 / (1 + math.exp(-(centre - spread)))
-        out["ci_high"] = 1 / (1 + math.exp(-(centre + spread)))
+        out["ci_low"] = float(special.expit(centre - spread))
+        out["ci_high"] = float(special.expit(centre + spread))
         return out
     if m <= 0.0:
         return {**out, "ci_low": 0.0, "ci_high": 0.0}

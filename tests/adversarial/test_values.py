@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -42,7 +43,6 @@ VALUES = {
     "share above one": ({"team.0.bulk_share": 1.5}, "bulk_share"),
     "unknown key": ({"team.0.dialy_target": 5}, "dialy_target"),
     "unknown preset": ({"rules.preset": "nope"}, "nope"),
-    "boolean daily limit": ({"rules.overrides.daily_limit": False}, "daily_limit"),
     "boolean threshold": ({"rules.overrides.policy_threshold": True}, "policy_threshold"),
     "infinite rule value": ({"rules.overrides.refund_window_days": float("inf")}, "refund_window_days"),
     "typo in response kinds": ({"rules.overrides.response_kinds": ["accepted", "declinde"]}, "response_kinds"),
@@ -52,14 +52,7 @@ VALUES = {
 }
 
 
-FOR_CONFIG = {"boolean daily limit", "boolean threshold", "infinite rule value", "start far in the future",
-              "typo in response kinds"}  # fmt: skip
-_H1 = pytest.mark.xfail(reason="value check of the config layer (H1, issue 13 item 2): not refused yet", strict=False)
-
-
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, marks=_H1) if c in FOR_CONFIG else c for c in sorted(VALUES)], ids=sorted(VALUES)
-)
+@pytest.mark.parametrize("case", sorted(VALUES), ids=sorted(VALUES))
 def test_a_bad_value_is_one_named_refusal(capsys: pytest.CaptureFixture[str], tmp_path: Path, case: str) -> None:
     change, named = VALUES[case]
     path = _scenario(tmp_path, change)
@@ -79,7 +72,6 @@ SETS = {
     "negative count": ("team.0.count=-2", "count"),
     "replications zero": ("replications=0", "replications"),
     "negative seed": ("seed=-5", "seed"),
-    "off for a limit": ("rules.overrides.daily_limit=off", "daily_limit"),
     "a list for a number": ("horizon_days=[1, 2]", "horizon_days"),
     "a mapping for a name": ("name={a: 1}", "name"),
     "unknown override": ("rules.overrides.nosuch=1", "nosuch"),
@@ -91,11 +83,23 @@ def test_a_bad_set_item_is_one_named_refusal(capsys: pytest.CaptureFixture[str],
     item, named = SETS[case]
     before = snapshot(tmp_path)
     result = cli(capsys, "run", BASELINE, "--out", tmp_path / "res", *QUICK, "--set", item)  # the last --set wins
-    if case == "off for a limit" and result.code == 0:
-        pytest.xfail("config (H1): `off` for a limit is documented as no limit; then this run is right")
     assert result.code == 2, result.err
     assert named in result.err and "Traceback" not in result.err
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("written", [False, "off", "no"])
+def test_off_for_a_limit_means_no_limit(capsys: pytest.CaptureFixture[str], tmp_path: Path, written: object) -> None:
+    """`daily_limit: no` (YAML's false) or `off` is documented as no limit, never a limit of zero."""
+    path = _scenario(tmp_path, {"rules.overrides.daily_limit": written})
+    if written == "no":
+        path.write_text(path.read_text().replace("daily_limit: 'no'", "daily_limit: no"))
+    result = cli(capsys, "run", path, "--out", tmp_path / "res", *FLAGS)
+    assert result.code == 0, result.err
+    resolved = yaml.safe_load((tmp_path / "res" / "scenario.resolved.yaml").read_text())
+    assert resolved["rules"]["resolved"]["daily_limit"] is None
+    runs = pd.read_parquet(tmp_path / "res" / "runs.parquet")
+    assert int(runs["inmails_sent"].sum()) > 0
 
 
 @pytest.mark.parametrize("case", ["a folder", "missing", "empty file", "binary"])
