@@ -218,9 +218,10 @@ def _check_existing(out: Path, force: bool) -> None:
         )
 
 
-def clean_stale(parent: Path) -> list[Path]:
-    """Remove the temporary folders that processes which no longer run left in `parent` (only folders that
-    carry the marker, so nothing a user made is touched). Returns what was removed."""
+def clean_stale(parent: Path, marked_only: bool = True) -> list[Path]:
+    """Remove the temporary folders that processes which no longer run left in `parent`: only folders that
+    carry the marker, so nothing a user made is touched, unless `parent` itself is a folder this tool made
+    (`marked_only` False: a sweep's points/). Returns what was removed."""
     removed: list[Path] = []
     try:
         entries = list(parent.iterdir())
@@ -230,7 +231,7 @@ def clean_stale(parent: Path) -> list[Path]:
         match = _INCOMPLETE.match(entry.name)
         if not match or _pid_alive(int(match["pid"])) or entry.is_symlink() or not entry.is_dir():
             continue
-        if is_ours(entry):
+        if not marked_only or is_ours(entry):
             shutil.rmtree(entry, ignore_errors=True)
             removed.append(entry)
     return removed

@@ -21,7 +21,17 @@ from ..runner.guard import FolderLock
 from ..runner.sweep import Point, PointOutcome, fingerprint, load_sweep, run_points
 from .experiment import run_replication
 from .results import KPIS, TABLE_NAMES, TableWriter, confidence_interval
-from .storage import MARKER, OutputFolderError, check_place, check_target, clean_stale, is_ours, shown, write_marker
+from .storage import (
+    MARKER,
+    OutputFolderError,
+    check_place,
+    check_target,
+    clean_stale,
+    is_ours,
+    shown,
+    temporary_sibling,
+    write_marker,
+)
 
 SWEEP_TABLES = ("summary", "full")
 
@@ -55,10 +65,22 @@ def _merge_tables(tmp: Path, parts: Path, replications: int) -> None:
 
 
 def _write_point(folder: Path, point: Point, seed: int, rows: list[dict[str, float]], parts: Path | None) -> None:
-    """Write a finished point atomically: a temporary folder renamed into place."""
-    tmp = folder.parent / f".{folder.name}.incomplete"
+    """Write a finished point atomically: a temporary folder renamed into place, removed if the writing is
+    interrupted (a signal, a full disk), so a sweep never leaves a half-written point behind."""
+    tmp = temporary_sibling(folder)
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    try:
+        tmp.mkdir(parents=True)
+        _fill_point(tmp, point, seed, rows, parts)
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _fill_point(tmp: Path, point: Point, seed: int, rows: list[dict[str, float]], parts: Path | None) -> None:
+    """A point's tables, runs, resolved scenario and summary, written into `tmp`."""
     if parts is not None:
         _merge_tables(tmp, parts, len(rows))
     runs = pd.DataFrame(rows).sort_values("replication").reset_index(drop=True)
@@ -73,8 +95,6 @@ def _write_point(folder: Path, point: Point, seed: int, rows: list[dict[str, flo
         "kpis": {k: confidence_interval(runs[k].tolist()) for k in KPIS if k in runs},
     }
     (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
-    shutil.rmtree(folder, ignore_errors=True)
-    tmp.rename(folder)
 
 
 def _write_failure(folder: Path, point: Point, error: BaseException, tb: str) -> None:
@@ -174,6 +194,7 @@ def _prepare(out: Path, spec: SweepSpec, points: list[Point], n: int, root: int,
             raise OutputFolderError(f"{shown(out)}: has no {MARKER} marker; it was not made by inmail-sim")
     (out / "points").mkdir(parents=True, exist_ok=True)
     clean_stale(out.parent)
+    clean_stale(out / "points", marked_only=False)  # points half-written by a sweep that was killed
     info = {
         "fingerprint": mark,
         "points": [p.folder for p in points],

@@ -112,3 +112,22 @@ def test_rerun_resumes_and_a_changed_sweep_is_refused(
     other = cli(capsys, "sweep", made_sweep[1], "--out", out, *TINY, "--executor", "serial", "--seed", "99", "-q")
     refused(other, "other results", "--force")
     assert snapshot(tmp_path) == before
+
+
+def test_a_rerun_removes_points_half_written_by_a_killed_sweep(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, made_sweep: tuple[Path, Path]
+) -> None:
+    """A sweep killed (SIGKILL) while it wrote a point leaves `.NAME.incomplete-PID`; the next run of the
+    same sweep removes it (its process is gone) and leaves the finished points."""
+    from .helpers import TINY, copy_folder
+
+    out = copy_folder(made_sweep[0], tmp_path / "sw")
+    points = out / "points"
+    finished = sorted(p.name for p in points.iterdir())
+    dead = points / ".point=p001_gone.incomplete-999999999"
+    dead.mkdir()
+    (dead / "runs.parquet").write_bytes(b"half")
+    again = cli(capsys, "sweep", made_sweep[1], "--out", out, *TINY, "--executor", "serial", "--tables", "full",
+                "--no-report")  # fmt: skip
+    assert again.code == 0, again.err
+    assert sorted(p.name for p in points.iterdir()) == finished
