@@ -207,10 +207,10 @@ class Outreach:
         if self._keep:
             self.log.outcome[msg_id] = life.outcome
             self.log.responded_at[msg_id] = t
-        self.responses[r.sender, int(t)] += 1
         if r.account is None or r.seat is None or cost == Cost.CONNECTION.value:
-            return
+            return  # a reply to an email or a 1st-degree connection message: not a response to an InMail
         if r.account.counts_as_response(life.outcome):
+            self.responses[r.sender, int(t)] += 1
             r.account.response(r.seat, sent_at)
 
     def _refund(self, r: Recruiter, msg_id: int) -> None:

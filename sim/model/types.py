@@ -114,7 +114,7 @@ class ReplicationOutput:
     accounts: dict[str, Account]
     sent: np.ndarray  # [sender, day] messages sent on any channel, InMail or not
     inmails_sent: np.ndarray  # [sender, day] InMails sent (paid or free by the Open Profile rule)
-    responses: np.ndarray  # [sender, day] responses received
+    responses: np.ndarray  # [sender, day] responses to InMails received (what the `responses` KPI counts)
     blocked: dict[str, np.ndarray]  # reason -> [sender, day]
     policy_state: np.ndarray  # [sender, day] PolicyState code
     trailing_rate: np.ndarray  # [sender, day] trailing-window response rate at the day's end
@@ -154,5 +154,3 @@ def check_tables_mode(tables: str) -> str:
     if tables not in TABLE_MODES:
         raise ValueError(f"tables must be one of {', '.join(TABLE_MODES)} (got {tables!r})")
     return tables
-
-

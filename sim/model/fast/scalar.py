@@ -131,8 +131,8 @@ def _record(
         te = t + (life.responded_at - t)
         if te < horizon:
             outcome, responded_at = life.outcome, te
-            engine.responses[s, int(te)] += 1
             if counted and seat is not None and cost != Cost.CONNECTION.value:
+                engine.responses[s, int(te)] += 1  # a response to an InMail, as the `responses` KPI counts
                 engine.policy_responses.setdefault(int(te), []).append(([seat], [engine.calendar.day(t)]))
     item: Item | None = None
     if cost == Cost.CREDIT.value and account is not None and seat is not None:

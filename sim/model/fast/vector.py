@@ -128,9 +128,7 @@ def _mixed_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     return True
 
 
-def _send(
-    engine: FastOutreach, day: int, sends: Sends, loop: Pass | None, old: tuple[np.ndarray, ...]
-) -> None:
+def _send(engine: FastOutreach, day: int, sends: Sends, loop: Pass | None, old: tuple[np.ndarray, ...]) -> None:
     """Commit a day's sends: nothing below can refuse them any more."""
     n = len(sends.t)
     t, seat, account = sends.t, sends.seat, sends.account
@@ -181,7 +179,7 @@ def _send(
         },
     )
     engine.n_msgs += n
-    _count(engine, day, sends, answered, counts, te_resp)
+    _count(engine, day, sends, counts, te_resp)
     due_today = r_time < float(day + 1)
     later = ~due_today
     split_by_day(r_time[later].astype(np.int64), tuple(c[later] for c in new_items), engine.refunds)
@@ -200,21 +198,20 @@ def _count(
     engine: FastOutreach,
     day: int,
     sends: Sends,
-    answered: np.ndarray,
     counts: np.ndarray,
     te_resp: np.ndarray,
 ) -> None:
-    """The day's counters: sends, InMails and responses by sender; the policy's sends and responses; each
-    seat's limits and credit counters; each account's InMail counts."""
+    """The day's counters: sends, InMails and responses to InMails by sender (`counts`: answered before the
+    horizon with an outcome the rules count); the policy's sends and responses; each seat's limits and
+    credit counters; each account's InMail counts."""
     s, seat, account = sends.sender, sends.seat, sends.account
     inmail = sends.inmail
     n_senders = len(engine.senders)
     engine.sent[:, day] += np.bincount(s, minlength=n_senders)
     engine.inmails_sent[:, day] += np.bincount(s[inmail], minlength=n_senders)
-    if answered.any():
-        np.add.at(engine.responses, (s[answered], te_resp[answered].astype(np.int64)), 1)
-    policy_resp = counts & inmail
+    policy_resp = counts & inmail  # responses to InMails, as the `responses` KPI and the policy count them
     if policy_resp.any():
+        np.add.at(engine.responses, (s[policy_resp], te_resp[policy_resp].astype(np.int64)), 1)
         split_by_day(
             te_resp[policy_resp].astype(np.int64),
             (seat[policy_resp], sends.t[policy_resp].astype(np.int64)),
@@ -231,8 +228,6 @@ def _count(
     for i, acc in enumerate(engine.account_list):
         acc.free_sent += int(free[i])
         acc.inmails_sent += int(sent_inmails[i])
-
-
 
 
 def _move_credits(
