@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from ..config.scenario import Scenario
 from ..rules import Account, Calendar, CreditLedger
+from ..rules.account import seats_share_one_account
 from ..rules.policy import SendCounts
 from .recruiter import Recruiter
 
@@ -33,7 +34,7 @@ def build_accounts(
         start = calendar.start + timedelta(days=spec.start_day)
         ids = list(range(next_seat, next_seat + spec.seats))
         next_seat += spec.seats
-        if rules.plan(spec.plan).per_seat:
+        if seats_share_one_account(rules, spec.plan):
             account = Account(rules, spec.plan, calendar, ids, days, start, counts, ledger)
             accounts[spec.name] = account
             seats[spec.name] = [(account, sid, day) for sid, day in zip(ids, days, strict=True)]

@@ -140,6 +140,12 @@ class SendRooms(NamedTuple):
     one_to_one: np.ndarray  # one-to-one InMails a restricted seat may still send today
 
 
+def seats_share_one_account(rules: Rules, plan: str) -> bool:
+    """Whether the seats of a `plan` contract are one account, its credits granted per seat into one pool they
+    share (a recruiter contract), rather than each seat its own member's account with its own pool."""
+    return rules.plan(plan).per_seat
+
+
 def free_messages(
     rules: Rules, first_degree: npt.NDArray[np.bool_], open_profile: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:

@@ -20,7 +20,7 @@ from sim.rules import (
     UnknownPlanError,
     resolve,
 )
-from sim.rules.account import record_day
+from sim.rules.account import record_day, seats_share_one_account
 
 from .helpers import MONDAY, Ids, make_account
 
@@ -255,6 +255,30 @@ def test_current_recruiter_capped_at_4x_monthly_at_refresh() -> None:
     assert acc.ledger.balance == 1200
     assert acc.ledger.totals[Movement.FORFEIT] == 500
     assert acc.ledger.totals[Movement.EXPIRE] == 0
+
+
+@pytest.mark.parametrize(
+    ("preset", "plan", "shared"),
+    [
+        (SEED, "recruiter", True),
+        (SEED, "premium", False),
+        (SEED, "premium_career", False),  # an alias of premium
+        (SEED, "sales_navigator", False),
+        (SEED, "sales_navigator_team", False),
+        (CURRENT, "recruiter", True),
+        (CURRENT, "recruiter_professional_services", True),
+        (CURRENT, "recruiter_lite", False),
+        (CURRENT, "premium_business", False),
+    ],
+)
+def test_seats_share_one_account_only_on_contract_plans(preset: str, plan: str, shared: bool) -> None:
+    """A contract's seats are one account (credits per seat into one pool); other plans are one member each."""
+    assert seats_share_one_account(resolve(preset), plan) is shared
+
+
+def test_seats_share_one_account_follows_the_plans_rule_value() -> None:
+    assert seats_share_one_account(resolve(SEED, {"plans.premium.per_seat": True}), "premium") is True
+    assert seats_share_one_account(resolve(SEED, {"plans.recruiter.per_seat": False}), "recruiter") is False
 
 
 # --- who may spend them --------------------------------------------------------------------------------------------
@@ -553,7 +577,9 @@ def test_record_day_counts_what_record_sends_counts_seat_by_seat() -> None:
         a, b = batch.seats[sid], single.seats[sid]
         assert vars(a.limits) == vars(b.limits)
         assert (a.credits_this_period, a.open_profile_used, a.open_profile_month) == (
-            b.credits_this_period, b.open_profile_used, b.open_profile_month
+            b.credits_this_period,
+            b.open_profile_used,
+            b.open_profile_month,
         )
         assert a.policy.window_counts(5) == b.policy.window_counts(5)
         assert a.policy.one_to_one_room(3) == b.policy.one_to_one_room(3)

@@ -108,8 +108,8 @@ class FastOutreach:
         self.env = simpy.Environment()
         n_seats = sum(spec.seats for spec in scenario.accounts)
         # the response-rate rule's counts by [seat, day sent + pol_offset], for whole days at once (a state's
-        # past days take the first pol_offset columns)
-        self.pol_offset = 0 if scenario.state is None else self.rules.policy_window_days
+        # past days take the first pol_offset columns: as far back as the window judged on the first day reads)
+        self.pol_offset = 0 if scenario.state is None else max(0, -window_start(self.rules, 0))
         width = self.pol_offset + self.horizon + 1
         self.pol_sent = np.zeros((max(n_seats, 1), width), dtype=np.int64)
         self.pol_resp = np.zeros((max(n_seats, 1), width), dtype=np.int64)
