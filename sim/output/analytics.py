@@ -19,6 +19,43 @@ def _iso_weeks(days: np.ndarray, start: date) -> pd.Categorical:
     return pd.Categorical.from_codes(codes[inverse.ravel()], categories=pd.Index(categories.tolist()))
 
 
+def seat_week_sums(
+    account: np.ndarray,
+    accounts: list[str],
+    seat: np.ndarray,
+    days: np.ndarray,
+    start: date,
+    sums: dict[str, np.ndarray | None],
+) -> pd.DataFrame:
+    """Rows summed by account (`account`: positions in the sorted labels `accounts`), seat and ISO week of
+    the day offset `days`: one column per entry of `sums` (the values to add up, or None to count rows), in
+    the shape of `_inmail_weeks` and `_credit_weeks` (sorted by account, seat and week)."""
+    weeks = _iso_weeks(np.asarray(days, dtype=np.int64), start)
+    week = np.asarray(weeks.codes, dtype=np.int64)
+    seat = np.asarray(seat, dtype=np.int64)
+    low = int(seat.min()) if seat.size else 0
+    n_seats = (int(seat.max()) - low + 1) if seat.size else 1
+    n_weeks = max(len(weeks.categories), 1)
+    key = (np.asarray(account, dtype=np.int64) * n_seats + (seat - low)) * n_weeks + week
+    groups, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.ravel()
+    frame = pd.DataFrame(
+        {
+            "account": np.asarray(accounts, dtype=object)[groups // (n_seats * n_weeks)],
+            "seat": (groups // n_weeks) % n_seats + low,
+            "week": np.asarray(weeks.categories, dtype=object)[groups % n_weeks],
+        }
+    )
+    frame["week"] = frame["week"].astype(str)
+    for name, values in sums.items():
+        if values is None:
+            frame[name] = np.bincount(inverse, minlength=len(groups)).astype(np.int64)
+        else:
+            added = np.bincount(inverse, weights=np.asarray(values, dtype=np.float64), minlength=len(groups))
+            frame[name] = np.rint(added).astype(np.int64)
+    return frame
+
+
 def _inmail_weeks(inmails: pd.DataFrame, start: date) -> pd.DataFrame:
     """InMails sent, accepted and declined per account, seat and ISO week of sending."""
     im = inmails[inmails["cost"].isin(_INMAIL_COSTS)]

@@ -7,19 +7,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from ..config.scenario import Scenario
-from .analytics import _credit_weeks, _inmail_weeks, _sum_parts
+from .analytics import _credit_weeks, _inmail_weeks, _sum_parts, seat_week_sums
 from .kpis import INMAIL_COSTS as _INMAIL_COSTS
-from .tables import as_run_table, credits_frame, empty_credits, empty_inmails, inmails_frame, sender_labels
+from .pieces import credits_piece, inmails_piece, label_codes
+from .tables import as_run_table, credits_frame, dates, empty_credits, empty_inmails, inmails_frame, sender_labels
 
 METADATA_KEY = b"inmail_sim"  # Parquet schema metadata: JSON with the scenario's name, the seed and the start
 
 
 def run_metadata(scenario: Scenario, seed: int | None = None) -> dict[str, Any]:
     """What a table's Parquet metadata and summary.json say about the run that made it."""
-    return {"scenario": scenario.name, "seed": scenario.seed if seed is None else seed,
-            "start": scenario.start.isoformat()}  # fmt: skip
+    return {
+        "scenario": scenario.name,
+        "seed": scenario.seed if seed is None else seed,
+        "start": scenario.start.isoformat(),
+    }
 
 
 def to_arrow(frame: pd.DataFrame, metadata: dict[str, Any] | None = None) -> Any:
@@ -175,6 +180,30 @@ def _figure_credits(credits: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(df.groupby(["replication", "kind", "date"], sort=False, as_index=False)["amount"].sum())
 
 
+def credit_day_sums(
+    rep: int, spend: np.ndarray, refund: np.ndarray, amount: np.ndarray, days: np.ndarray, start: pd.Timestamp
+) -> pd.DataFrame:
+    """`_figure_credits` of credits rows as arrays (which rows are spends and which refunds, amounts, whole
+    day offsets, in table order): spends and refunds summed by day, in order of first appearance."""
+    chosen = spend | refund
+    is_refund = refund[chosen].astype(np.int64)
+    day = days[chosen]
+    low = int(day.min()) if day.size else 0
+    key = is_refund * (int(day.max()) - low + 1 if day.size else 1) + (day - low)
+    groups, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    sums = np.bincount(inverse.ravel(), weights=np.abs(amount[chosen]).astype(np.float64), minlength=len(groups))
+    order = np.argsort(first, kind="stable")
+    rows = first[order]
+    return pd.DataFrame(
+        {
+            "replication": np.full(len(rows), rep, dtype=np.int64),
+            "kind": pd.array(np.where(is_refund[rows] == 1, "refund", "spend").astype(object), dtype="str"),
+            "date": dates(day[rows], start),
+            "amount": sums[order],
+        }
+    )
+
+
 def _sum_figure_credits(parts: list[pd.DataFrame]) -> pd.DataFrame:
     frame = pd.concat(parts, ignore_index=True)
     return pd.DataFrame(frame.groupby(["replication", "kind", "date"], sort=False, as_index=False)["amount"].sum())
@@ -215,6 +244,8 @@ class ReplicationWriter:
         self._first_account = ""
         self._held: dict[str, list[dict[str, np.ndarray]]] = {}
         self._labels: tuple[np.ndarray, np.ndarray] | None = None
+        self._senders: dict[str, tuple[list[str], np.ndarray]] = {}
+        self._templates: dict[str, bytes] = {}
         self.n_messages = 0
         self.inmail_weeks: list[pd.DataFrame] = []
         self.credit_weeks: list[pd.DataFrame] = []
@@ -225,16 +256,88 @@ class ReplicationWriter:
         """Who sends: the group and account labels of the message rows to come."""
         self._labels = sender_labels(senders, accounts)
         self._first_account = min(accounts) if accounts else ""
+        group_of, account_of = self._labels
+        self._senders = {"group": label_codes(group_of.tolist()), "account": label_codes(account_of.tolist())}
 
     def messages(self, columns: dict[str, np.ndarray], labels: Any) -> None:
+        """A chunk of message rows (the engine's columns, `labels` of the coded ones): written as an Arrow
+        piece of the inmails table, and what the analytics and figures need of it kept, summed."""
+        assert self._labels is not None
+        n = len(columns["sent_at"])
+        if not n:
+            return
+        coded = {name: label_codes(list(labels[name])) for name in ("channel", "cost", "outcome")}
+        template = self._template("inmails", lambda: self._inmails_frame(columns, labels, 1))
+        piece = inmails_piece(
+            self.replication, self.n_messages, columns, coded, self._senders, self.scenario.start, template
+        )
+        self.n_messages += n
+        cost = np.asarray(columns["cost"], dtype=np.int64)
+        inmail = np.isin(cost, [i for i, c in enumerate(labels["cost"]) if c in _INMAIL_COSTS])
+        if inmail.any():
+            outcome = np.asarray(columns["outcome"], dtype=np.int64)[inmail]
+
+            def outcome_is(label: str) -> np.ndarray:
+                return np.isin(outcome, [i for i, o in enumerate(labels["outcome"]) if o == label])
+
+            sender = np.asarray(columns["sender"], dtype=np.int64)[inmail]
+            names, position = self._senders["account"]
+            self._add_inmail_weeks(
+                seat_week_sums(
+                    position[sender],
+                    names,
+                    np.asarray(columns["seat"])[inmail],
+                    np.floor(np.asarray(columns["sent_at"])[inmail]).astype(np.int64),
+                    self.scenario.start,
+                    {"sent": None, "accepted": outcome_is("accepted"), "declined": outcome_is("declined")},
+                )
+            )
+        self.figure_inmails.append(self._response_delays(columns, coded["channel"]))
+        self.writer.write("inmails", piece)
+        _release_memory()
+
+    def _inmails_frame(self, columns: dict[str, np.ndarray], labels: Any, rows: int) -> pd.DataFrame:
         from ..model.fast import labelled
 
         assert self._labels is not None
-        group_of, account_of = self._labels
-        fields = labelled(columns, labels)
-        frame = inmails_frame(self.replication, self.n_messages, fields, group_of, account_of, self.start)
-        self.n_messages += len(frame)
-        self.add_inmails(frame)
+        fields = labelled({name: values[:rows] for name, values in columns.items()}, labels)
+        return as_run_table(inmails_frame(self.replication, 0, fields, *self._labels, self.start))
+
+    def _template(self, table: str, frame: Any) -> bytes:
+        """The `pandas` metadata of `table`'s pieces, from the frame (`frame()`) of a row of it."""
+        if table not in self._templates:
+            self._templates[table] = to_arrow(frame()).schema.metadata[b"pandas"]
+        return self._templates[table]
+
+    def _response_delays(self, columns: dict[str, np.ndarray], channel: tuple[list[str], np.ndarray]) -> pd.DataFrame:
+        """`_figure_inmails` of a chunk of message columns: the answered rows and the first of each channel."""
+        names, position = channel
+        code = position[np.asarray(columns["channel"], dtype=np.int64)]
+        responded = np.asarray(columns["responded_at"], dtype=np.float64)
+        keep = ~np.isnan(responded)
+        keep[np.unique(code, return_index=True)[1]] = True
+        return pd.DataFrame(
+            {
+                "replication": np.full(int(keep.sum()), self.replication, dtype=np.int32),
+                "channel": pd.Categorical.from_codes(code[keep], categories=pd.Index(names)),
+                "responded_at": responded[keep] - np.asarray(columns["sent_at"], dtype=np.float64)[keep],
+            }
+        )
+
+    def _add_inmail_weeks(self, weeks: pd.DataFrame) -> None:
+        self.inmail_weeks.append(weeks)
+        if len(self.inmail_weeks) > 16:
+            self.inmail_weeks = [_sum_parts(self.inmail_weeks)]
+
+    def _add_credit_weeks(self, weeks: pd.DataFrame) -> None:
+        self.credit_weeks.append(weeks)
+        if len(self.credit_weeks) > 16:
+            self.credit_weeks = [_sum_parts(self.credit_weeks)]
+
+    def _add_figure_credits(self, sums: pd.DataFrame) -> None:
+        self.figure_credits.append(sums)
+        if len(self.figure_credits) > 16:
+            self.figure_credits = [_sum_figure_credits(self.figure_credits)]
 
     def add_inmails(self, frame: pd.DataFrame) -> None:
         frame = as_run_table(frame)
@@ -248,9 +351,49 @@ class ReplicationWriter:
 
     def credits(self, account: str, columns: dict[str, np.ndarray]) -> None:
         if account == self._first_account:  # the first account's rows come first in the table: write them now
-            self.add_credits(credits_frame(self.replication, account, columns, self.start))
+            self._credits_piece(account, columns)
         else:
             self._held.setdefault(account, []).append(columns)
+
+    def _credits_piece(self, account: str, columns: dict[str, np.ndarray]) -> None:
+        """An account's movements (as `FastLedger.row_arrays()`) written as an Arrow piece of the credits
+        table, and what the analytics and figures need of them kept, summed."""
+        n = len(columns["time"])
+        if not n:
+            return
+        template = self._template(
+            "credits",
+            lambda: as_run_table(
+                credits_frame(
+                    self.replication, account, {k: np.broadcast_to(v, (n,))[:1] for k, v in columns.items()}, self.start
+                )
+            ),
+        )
+        piece = credits_piece(self.replication, account, columns, self.scenario.start, template)
+        seat = np.asarray(piece.column("seat").fill_null(-1), dtype=np.int64)
+        time = np.asarray(piece.column("time"), dtype=np.float64)
+        spend = pc.equal(piece.column("kind"), "spend").to_numpy()
+        refund = pc.equal(piece.column("kind"), "refund").to_numpy()
+        amount = np.asarray(piece.column("amount"), dtype=np.int64)
+        moved = seat >= 0
+        days = np.floor(time).astype(np.int64)
+        if moved.any():
+            self._add_credit_weeks(
+                seat_week_sums(
+                    np.zeros(int(moved.sum()), dtype=np.int64),
+                    [account],
+                    seat[moved],
+                    days[moved],
+                    self.scenario.start,
+                    {
+                        "credits_spent": np.where(spend[moved], amount[moved], 0),
+                        "credits_refunded": np.where(refund[moved], amount[moved], 0),
+                    },
+                )
+            )
+        self._add_figure_credits(credit_day_sums(self.replication, spend, refund, amount, days, self.start))
+        self.writer.write("credits", piece)
+        _release_memory()
 
     def add_credits(self, frame: pd.DataFrame) -> None:
         frame = as_run_table(frame)
@@ -268,9 +411,10 @@ class ReplicationWriter:
         """Write the credits of the other accounts, in label order."""
         for account in sorted(self._held):
             parts = self._held.pop(account)
-            columns = {name: np.concatenate([np.broadcast_to(p[name], (len(p["time"]),)) for p in parts])
-                       for name in parts[0]}  # fmt: skip
-            self.add_credits(credits_frame(self.replication, account, columns, self.start))
+            columns = {
+                name: np.concatenate([np.broadcast_to(p[name], (len(p["time"]),)) for p in parts]) for name in parts[0]
+            }
+            self._credits_piece(account, columns)
 
     def extras(self) -> dict[str, pd.DataFrame]:
         """What the analytics and figures need of this replication's rows (small)."""
