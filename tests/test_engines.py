@@ -40,8 +40,8 @@ def _both(scenario: Scenario, replication: int = 0, seed: int | None = None) -> 
     expected, got = replication_tables(ref, scenario), replication_tables(out, scenario)
     for name in TABLES:
         pd.testing.assert_frame_equal(expected[name], got[name], check_exact=True, obj=name)
-    kinds = scenario.resolved_rules().response_kinds
-    assert repr(replication_kpis(ref, kinds)) == repr(replication_kpis(out, kinds))
+    rules = scenario.resolved_rules()
+    assert repr(replication_kpis(ref, rules)) == repr(replication_kpis(out, rules))
     for reason, blocked in ref.blocked.items():
         np.testing.assert_array_equal(blocked, out.blocked[reason], err_msg=reason)
     assert out.events < ref.events or len(ref.messages) == 0
@@ -376,7 +376,7 @@ def test_response_rates_agree_across_seeds() -> None:
     for seed in range(12):
         for name, engine in (("reference", Outreach), ("fast", FastOutreach)):
             out = engine(scenario, 0, seed).run()
-            rates[name].append(replication_kpis(out, scenario.resolved_rules().response_kinds)["response_rate"])
+            rates[name].append(replication_kpis(out, scenario.resolved_rules())["response_rate"])
     diffs = np.subtract(rates["fast"], rates["reference"])
     ci = confidence_interval(diffs.tolist())
     assert ci["ci_low"] is not None and ci["ci_high"] is not None

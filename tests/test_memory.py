@@ -56,13 +56,13 @@ def test_summary_and_full_give_identical_kpis_and_daily_tables(name: str, engine
     scenario = load_scenario(SCENARIOS / name).model_copy(update={"engine": engine})
     if engine == "reference":
         scenario = scenario.model_copy(update={"horizon_days": min(scenario.horizon_days, 30)})
-    kinds = scenario.resolved_rules().response_kinds
+    rules = scenario.resolved_rules()
     for replication in (0, 1):
         full = ENGINES[engine](scenario, replication).run()
         summary = ENGINES[engine](scenario, replication, tables="summary").run()
         assert len(summary.messages) == 0
         assert all(not getattr(a.ledger, "rows", []) for a in summary.accounts.values())
-        _same(replication_kpis(full, kinds), replication_kpis(summary, kinds))
+        _same(replication_kpis(full, rules), replication_kpis(summary, rules))
         # the counters are what counting the full message log gives
         assert full.counts == MessageCounts.of_log(full.messages)
         tables_full, tables_summary = replication_tables(full, scenario), replication_tables(summary, scenario)

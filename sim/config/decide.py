@@ -10,6 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .distributions import FieldIssues
 
 Objective = Literal["responses", "accepted", "cost_per_response", "responses_within_budget"]
+OBJECTIVE_WORDS: dict[str, str] = {
+    "responses": "responses",
+    "responses_within_budget": "responses",
+    "accepted": "accepted InMails",
+    "cost_per_response": "cost per response",
+}
+"""What each objective counts, in the words of the recommendation and its report."""
 # an event of one replication -> (KPI it is read from, words for the report)
 EVENTS: dict[str, tuple[str, str]] = {
     "any_seat_restricted": ("policy_restrictions", "a seat is restricted by the response-rate rule"),

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from ..rules import Rules, UnknownPresetError, resolve
+from ..rules.contract import account_labels, pool_cap, pool_size
 from ..rules.presets import MAX_COUNT, PRESETS, Number, WholeNumber, off_means_none, or_off
 from .checks import AccountView, GroupView, cross_checks
 from .costs import CostsSpec
@@ -362,11 +363,8 @@ class Scenario(_Strict):
         rules = self.resolved_rules()
         labels: dict[str, tuple[str, int | None]] = {}
         for a in self.accounts:
-            plan = rules.plan(a.plan)
-            grant = plan.monthly_credits * (a.seats if plan.per_seat else 1)
-            cap = None if plan.cap_months is None else round(plan.cap_months * grant)
-            names = [a.name] if plan.per_seat or a.seats == 1 else [f"{a.name}-{i + 1}" for i in range(a.seats)]
-            labels.update({n: (a.plan, cap) for n in names})
+            cap = pool_cap(rules, a.plan, pool_size(rules, a.plan, a.seats))
+            labels.update({n: (a.plan, cap) for n in account_labels(rules, a.plan, a.name, a.seats)})
         n_seats = sum(a.seats for a in self.accounts)
         states = self.state if isinstance(self.state, list) else [self.state] if self.state else []
         issues = []

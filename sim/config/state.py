@@ -90,14 +90,15 @@ class StateSpec(_Strict):
 
 
 def _batch_issues(rules: Rules, plan: str, cap: int | None, spec: AccountState, where: Loc) -> list[tuple[Loc, str]]:
+    from ..rules.contract import batch_expiry, has_expired
+
     issues: list[tuple[Loc, str]] = []
-    expiry = rules.plan(plan).batch_expiry_days
     for j, batch in enumerate(spec.batches):
-        if expiry is not None and batch.created + expiry <= 0:
+        if has_expired(rules, plan, batch.created):
             issues.append(
                 (
                     (*where, "batches", j, "created"),
-                    f"expired {expiry:g} days after arriving, before the as-of "
+                    f"expired {batch_expiry(rules, plan):g} days after arriving, before the as-of "
                     f"date: leave it out{got_note(batch.created)}",
                 )
             )
@@ -119,23 +120,21 @@ def first_window_day(rules: Rules) -> int:
 
 def _first_week_issues(rules: Rules, seat: SeatState, start: date, where: Loc) -> list[tuple[Loc, str]]:
     """A seat whose history in its first week is past the first-week limit."""
-    if rules.first_week_limit is None:
+    from ..rules.limits import over_first_week_limit
+
+    sent_by_day: dict[int, int] = {}
+    for d in seat.history:
+        sent_by_day[d.day] = sent_by_day.get(d.day, 0) + d.sent
+    over = over_first_week_limit(rules, Calendar(start), seat.activation_day, sent_by_day)
+    if over is None:
         return []
-    first = seat.activation_day
-    if rules.first_week_mode == "calendar_week":
-        first = Calendar(start).week_start(first)
-    sent = sum(d.sent for d in seat.history if first <= d.day < first + 7)
-    if sent > rules.first_week_limit:
-        return [
-            (
-                (*where, "history"),
-                f"sends {sent} InMails in the seat's first week, past its limit of {rules.first_week_limit}",
-            )
-        ]
-    return []
+    return [((*where, "history"), f"sends {over[0]} InMails in the seat's first week, past its limit of {over[1]}")]
 
 
 def _seat_issues(rules: Rules, seat: SeatState, start: date, where: Loc) -> list[tuple[Loc, str]]:
+    from ..rules.account import over_seat_monthly_limit
+    from ..rules.limits import over_daily_limit
+
     issues: list[tuple[Loc, str]] = _first_week_issues(rules, seat, start, where)
     days = [d.day for d in seat.history]
     if len(set(days)) != len(days):
@@ -147,31 +146,33 @@ def _seat_issues(rules: Rules, seat: SeatState, start: date, where: Loc) -> list
             )
         if d.responses > d.sent:
             issues.append(((*where, "history", j, "responses"), f"more responses than InMails sent ({d.sent})"))
-        if rules.daily_limit is not None and d.sent > rules.daily_limit:
-            issues.append(((*where, "history", j, "sent"), f"is past the daily limit of {rules.daily_limit}"))
+        if (daily := over_daily_limit(rules, d.sent)) is not None:
+            issues.append(((*where, "history", j, "sent"), f"is past the daily limit of {daily}"))
         if d.day < seat.activation_day and d.sent:
             issues.append(((*where, "history", j, "day"), "is before the seat's activation_day"))
-    if rules.seat_monthly_limit is not None and seat.credits_this_period > rules.seat_monthly_limit:
-        issues.append(((*where, "credits_this_period"), f"is past the seat's limit of {rules.seat_monthly_limit}"))
+    if (monthly := over_seat_monthly_limit(rules, seat.credits_this_period)) is not None:
+        issues.append(((*where, "credits_this_period"), f"is past the seat's limit of {monthly}"))
+    return issues + _policy_issues(rules, seat, where)
+
+
+def _policy_issues(rules: Rules, seat: SeatState, where: Loc) -> list[tuple[Loc, str]]:
+    """A warning, grace or restriction without the day it began, or one already over by the as-of date."""
+    from ..rules.policy import PolicyState, state_days
+
     policy = seat.policy
-    if policy.state != "ok":
-        if policy.since is None:
-            issues.append(((*where, "policy", "since"), f"a {policy.state} state needs the day it began"))
-        else:
-            length = {
-                "warning": rules.policy_warning_days,
-                "grace": rules.policy_recheck_days,
-                "restricted": rules.policy_restricted_days,
-            }[policy.state]
-            if policy.since + length < 0:
-                issues.append(
-                    (
-                        (*where, "policy", "since"),
-                        f"a {policy.state} of {length} days begun then is over by the "
-                        f"as-of date{got_note(policy.since)}",
-                    )
-                )
-    return issues
+    if policy.state == "ok":
+        return []
+    if policy.since is None:
+        return [((*where, "policy", "since"), f"a {policy.state} state needs the day it began")]
+    length = state_days(rules, PolicyState(policy.state))
+    if policy.since + length < 0:
+        return [
+            (
+                (*where, "policy", "since"),
+                f"a {policy.state} of {length} days begun then is over by the as-of date{got_note(policy.since)}",
+            )
+        ]
+    return []
 
 
 def state_issues(

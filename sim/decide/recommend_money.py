@@ -45,6 +45,7 @@ def extra_credit_cost(scenario: Scenario) -> float:
     """What the credits granted beyond the preset's monthly grant cost, where the plan sells them: a scenario
     buys them by raising `rules.overrides.plans.<plan>.monthly_credits` (per seat), so they are simulated."""
     from ..rules import UnknownPlanError, preset
+    from ..rules.contract import grant_per_seat
 
     costs = costs_of(scenario)
     rules, listed = scenario.resolved_rules(), preset(scenario.rules.preset)
@@ -53,7 +54,7 @@ def extra_credit_cost(scenario: Scenario) -> float:
     for account in scenario.accounts:
         price = costs.credit_price(account.plan)
         try:
-            extra = rules.plan(account.plan).monthly_credits - listed.plan(account.plan).monthly_credits
+            extra = grant_per_seat(rules, account.plan) - grant_per_seat(listed, account.plan)
         except UnknownPlanError:  # a plan the preset does not define: no listed grant to compare with
             continue
         if price is not None and extra > 0:

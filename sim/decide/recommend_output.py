@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from ..config.decide import EVENTS, Constraint
+from ..config.decide import EVENTS, OBJECTIVE_WORDS, Constraint
 from .recommend_eval import column, objective_values
 from .recommend_select import t_interval, wilson
 
@@ -22,12 +22,6 @@ if TYPE_CHECKING:
     from .recommend import Recommendation
 
 SHOWN_EVENTS = ("any_seat_restricted", "pool_ran_dry")
-OBJECTIVE_WORDS = {
-    "responses": "responses",
-    "responses_within_budget": "responses",
-    "accepted": "accepted InMails",
-    "cost_per_response": "cost per response",
-}
 _ORDER = {"chosen": 0, "in play": 1, "eliminated": 2, "infeasible": 3}
 OUTPUTS = ("ranked.csv", "recommendation.json", "recommended.yaml", "tradeoff.png", "report.html")
 

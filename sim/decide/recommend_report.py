@@ -11,7 +11,7 @@ import pandas as pd
 from jinja2 import Environment, select_autoescape
 
 from ..config.costs import EXTRA_CREDIT_PRICES, HOURLY_COST_SOURCE, LIST_PRICES, PRICES_AS_OF, CostsSpec
-from ..config.decide import EVENTS
+from ..config.decide import EVENTS, OBJECTIVE_WORDS
 
 if TYPE_CHECKING:
     from .recommend import Recommendation
@@ -79,7 +79,6 @@ def _pct(value: float) -> str:
 def _display(rec: Recommendation, table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     """The ranked table in words: the objective with its CI, money, and each probability with its CI and the
     one-sided bound the checks use."""
-    from .recommend_output import OBJECTIVE_WORDS
 
     events = [c[2:-1] for c in table.columns if c.startswith("P(") and c.endswith(")")]
     objective = f"{OBJECTIVE_WORDS[rec.spec.objective]} ({rec.spec.confidence:.0%} CI)"

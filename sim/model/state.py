@@ -16,7 +16,6 @@ import numpy as np
 from ..config.scenario import Scenario
 from ..config.state import StateSpec
 from ..rules import Account, Calendar, PolicyState
-from ..rules.ledger import Batch
 from ..rules.limits import SeatLimits
 from ..rules.refund import credit_back
 from .fast.ordering import KEY_CHECK
@@ -71,11 +70,7 @@ def apply_state(
     if state is None:
         return []
     for spec in state.accounts:
-        ledger = accounts[spec.account].ledger
-        expiry = ledger.batch_expiry_days
-        ledger.open_with(
-            [Batch(b.created, b.credits, None if expiry is None else b.created + expiry) for b in spec.batches]
-        )
+        accounts[spec.account].ledger.open_on([(b.created, b.credits) for b in spec.batches])
     owner = {sid: (label, account) for label, account in accounts.items() for sid in account.seats}
     for s in state.seats:
         seat = owner[s.seat][1].seats[s.seat]

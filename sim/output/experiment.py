@@ -62,11 +62,11 @@ def run_replication(
     if not isinstance(scenario, Scenario):
         scenario = Scenario.model_validate(scenario)
     mode = tables_mode(tables)
-    kinds = scenario.resolved_rules().response_kinds
+    rules = scenario.resolved_rules()
     kept = "full" if mode == "full" else "summary"
     if into is None:
         out = build_engine(scenario, replication, seed, kept).run()
-        return replication_kpis(out, kinds), (replication_tables(out, scenario) if mode != "none" else {})
+        return replication_kpis(out, rules), (replication_tables(out, scenario) if mode != "none" else {})
     writer = into if isinstance(into, TableWriter) else TableWriter(Path(into))
     sink = ReplicationWriter(writer, replication, scenario, full=kept == "full", seed=seed)
     model = build_engine(scenario, replication, seed, kept, sink)
@@ -74,7 +74,7 @@ def run_replication(
     out = model.run()
     del model
     gc.collect()  # the engine (its candidate pool) is a reference cycle: let go of it before the tables
-    kpis = replication_kpis(out, kinds)
+    kpis = replication_kpis(out, rules)
     made = replication_tables(out, scenario)
     del out
     if "inmails" in made:  # an engine that kept its rows

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from ..model.reference import MessageCounts, ReplicationOutput
-from ..rules import Movement, PolicyState
+from ..rules import Movement, PolicyState, Rules
 
 INMAIL_COSTS = ("credit", "open_profile")
 _RESTRICTED = list(PolicyState).index(PolicyState.RESTRICTED)
@@ -32,7 +32,7 @@ class Counts:
     """What one replication counted, in the form the KPIs read it."""
 
     messages: Mapping[tuple[str, str], int]  # (cost, outcome) -> messages
-    response_kinds: frozenset[str]
+    counts_as_response: Callable[[str], bool]  # the resolved rules' answer for an outcome
     follow_ups: int
     moved: Mapping[Movement, int]  # credits moved over the run, by kind
     balance_end: int
@@ -47,8 +47,8 @@ class Counts:
 
     def answered(self, *costs: str, outcomes: Iterable[str] | None = None) -> int:
         """Messages at these costs whose outcome is one of `outcomes` (default: what counts as a response)."""
-        kinds = self.response_kinds if outcomes is None else set(outcomes)
-        return sum(n for (c, o), n in self.messages.items() if c in costs and o in kinds)
+        counts = self.counts_as_response if outcomes is None else set(outcomes).__contains__
+        return sum(n for (c, o), n in self.messages.items() if c in costs and counts(o))
 
     def refused(self, reason: str) -> int:
         return int(self.blocked[reason].sum())
@@ -145,7 +145,7 @@ KPIS: tuple[str, ...] = tuple(BY_NAME)
 HEADLINE: tuple[str, ...] = tuple(k.name for k in REGISTRY if k.headline)
 
 
-def counts_of(out: ReplicationOutput, response_kinds: Iterable[str]) -> Counts:
+def counts_of(out: ReplicationOutput, rules: Rules) -> Counts:
     """The counts of one replication (from `out.counts`, else counted from its message log)."""
     counts = out.counts if out.counts is not None else MessageCounts.of_log(out.messages)
     moved: dict[Movement, int] = {m: 0 for m in Movement}
@@ -159,7 +159,7 @@ def counts_of(out: ReplicationOutput, response_kinds: Iterable[str]) -> Counts:
             restrictions += seat.policy.restrictions
     return Counts(
         messages=dict(counts.by_cost_outcome),
-        response_kinds=frozenset(response_kinds),
+        counts_as_response=rules.counts_as_response,
         follow_ups=counts.follow_ups,
         moved=moved,
         balance_end=balance,
@@ -170,9 +170,9 @@ def counts_of(out: ReplicationOutput, response_kinds: Iterable[str]) -> Counts:
     )
 
 
-def replication_kpis(out: ReplicationOutput, response_kinds: Iterable[str]) -> dict[str, float]:
-    """Every KPI of one replication, by name, after its replication number."""
-    counts = counts_of(out, response_kinds)
+def replication_kpis(out: ReplicationOutput, rules: Rules) -> dict[str, float]:
+    """Every KPI of one replication under its resolved `rules`, by name, after its replication number."""
+    counts = counts_of(out, rules)
     return {"replication": out.replication, **{k.name: k.compute(counts) for k in REGISTRY}}
 
 

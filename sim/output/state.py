@@ -22,7 +22,7 @@ from ..model.behaviour import NO_RESPONSE, make_sampler
 from ..model.candidates import Population
 from ..model.staffing import build_accounts, staff
 from ..model.streams import Streams
-from ..rules import Calendar, CreditLedger, PolicyState, ResponseRatePolicy, Rules
+from ..rules import Calendar, ResponseRatePolicy, Rules
 from ..rules.policy import window_start
 from ..rules.refund import credit_back
 
@@ -72,7 +72,7 @@ def state_from_results(folder: Path, at: int | None) -> tuple[Scenario, list[dic
 
 def _ledger_state(rules: Rules, account: Any, rows: pd.DataFrame, day: int) -> tuple[list[dict[str, Any]], float]:
     """The account's batches at midnight `day` (the rules' ledger replays its movements) and its last grant."""
-    ledger = CreditLedger(account.ledger.cap, account.ledger.batch_expiry_days)
+    ledger = account.ledger.empty_like()
     last_grant = -math.inf
     for t, kind, amount, seat, inmail in rows[["time", "kind", "amount", "seat", "inmail"]].itertuples(index=False):
         if t >= day:
@@ -103,14 +103,8 @@ def _policy_state(rules: Rules, sent: pd.Series, answered: pd.DataFrame, day: in
             policy.record_response(int(sent_days[order[k]]))
             k += 1
         policy.evaluate(d)
-    if policy.state is PolicyState.OK:
-        return "ok", None
-    length = {
-        PolicyState.WARNING: rules.policy_warning_days,
-        PolicyState.GRACE: rules.policy_recheck_days,
-        PolicyState.RESTRICTED: rules.policy_restricted_days,
-    }[policy.state]
-    return policy.state.value, policy.until - length - day
+    since = policy.since()
+    return policy.state.value, None if since is None else since - day
 
 
 def _replication_state(

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .calendar import Calendar
+from .contract import batch_expiry, monthly_grant, pool_cap, shares_pool
 from .ledger import CreditLedger
 from .limits import NO_LIMIT, SeatLimits, rooms_today
 from .policy import PolicyState, ResponseRatePolicy, SendCounts
@@ -128,6 +129,12 @@ def record_day(
             policy.record_sends(day, 0, one_to_one=n - int(bulk[sid]))
 
 
+def over_seat_monthly_limit(rules: Rules, credits: int) -> int | None:
+    """The seat's monthly credit limit when `credits` spent in a period are past it (None: within it)."""
+    limit = rules.seat_monthly_limit
+    return limit if limit is not None and credits > limit else None
+
+
 class SendRooms(NamedTuple):
     """The batch form of the send checks of `Account.try_send`, per seat for one day: how many InMails each
     seat may still send before a limit binds. A seat in an improvement period sends one-to-one only."""
@@ -211,13 +218,12 @@ class Account:
         self.rules = rules
         self.plan_name = plan
         self.plan = rules.plan(plan)
-        if not self.plan.per_seat and len(seat_ids) > 1:
+        if not shares_pool(rules, plan) and len(seat_ids) > 1:
             raise ValueError(f"plan {plan!r} is held by one member; give each seat its own account")
         self.calendar = calendar
         self.start = start or calendar.start
-        self.monthly_grant = self.plan.monthly_credits * (len(seat_ids) if self.plan.per_seat else 1)
-        cap = None if self.plan.cap_months is None else round(self.plan.cap_months * self.monthly_grant)
-        self.ledger = ledger(cap, self.plan.batch_expiry_days)
+        self.monthly_grant = monthly_grant(rules, plan, len(seat_ids))
+        self.ledger = ledger(pool_cap(rules, plan, len(seat_ids)), batch_expiry(rules, plan))
         self.seats = {
             sid: Seat(sid, rules, calendar, day, None if counts is None else counts(sid))
             for sid, day in zip(seat_ids, activation_days, strict=True)

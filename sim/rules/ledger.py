@@ -44,9 +44,7 @@ def cap_room(cap: int | None, balance: int, amount: int) -> int:
     return amount if cap is None else max(0, min(amount, cap - balance))
 
 
-def capped_walk(
-    balance: int, arriving: npt.NDArray[np.bool_], cap: int | None
-) -> tuple[npt.NDArray[np.bool_], int]:
+def capped_walk(balance: int, arriving: npt.NDArray[np.bool_], cap: int | None) -> tuple[npt.NDArray[np.bool_], int]:
     """`cap_room` for a run of single-credit movements in order: `arriving` True where a credit comes in,
     False where one is spent (the caller made sure none finds the pool empty). Which arrivals the cap
     forfeits, and the balance after the run: a random walk reflected at the cap (Skorokhod)."""
@@ -94,6 +92,15 @@ class CreditLedger:
         self.opening = self.balance = sum(b.remaining for b in batches)
         if self.cap is not None and self.balance > self.cap:
             raise LedgerError(f"opening balance {self.balance} above cap {self.cap}")
+
+    def open_on(self, held: list[tuple[float, int]]) -> None:
+        """`open_with` batches given as (created, credits), oldest first: each expires by the pool's rule."""
+        expiry = self.batch_expiry_days
+        self.open_with([Batch(c, n, None if expiry is None else c + expiry) for c, n in held])
+
+    def empty_like(self) -> CreditLedger:
+        """A new, empty pool under the same rules (cap and batch expiry), to replay movements into."""
+        return CreditLedger(self.cap, self.batch_expiry_days)
 
     def carry_spent(self, inmail: int, seat: int) -> None:
         """Note that `inmail`, sent by `seat` before the ledger opened, spent a credit: it may come back."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -66,6 +66,25 @@ class SeatLimits:
         if self.first_week_limit is not None and self.sent_first_week > self.first_week_limit:
             found.append(f"{self.sent_first_week} InMails in its first week")
         return found
+
+
+def over_daily_limit(rules: Rules, sent: int) -> int | None:
+    """The daily limit when `sent` InMails in one day are past it (None: within it, or no limit)."""
+    limit = rules.daily_limit
+    return limit if limit is not None and sent > limit else None
+
+
+def over_first_week_limit(
+    rules: Rules, calendar: Calendar, activation_day: int, sent_by_day: Mapping[int, int]
+) -> tuple[int, int] | None:
+    """(InMails sent in the seat's first week, the limit) when a seat's past sends are past its first-week
+    limit (None: within it, or no limit): a forecast state the rules could not have produced."""
+    limits = SeatLimits(rules, calendar, activation_day)
+    for day in sorted(sent_by_day):
+        if limits.in_first_week(day):
+            limits.record(day, sent_by_day[day])
+    limit = limits.first_week_limit
+    return (limits.sent_first_week, limit) if limit is not None and limits.sent_first_week > limit else None
 
 
 def rooms_today(limits: Sequence[SeatLimits], day: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:

@@ -89,6 +89,16 @@ def trailing_rates(sent: npt.NDArray[np.int64], responded: npt.NDArray[np.int64]
     return rate
 
 
+def state_days(rules: Rules, state: PolicyState) -> int:
+    """How long a state lasts once entered, in days (ok: 0, it lasts until the rate is low)."""
+    return {
+        PolicyState.OK: 0,
+        PolicyState.WARNING: rules.policy_warning_days,
+        PolicyState.GRACE: rules.policy_recheck_days,
+        PolicyState.RESTRICTED: rules.policy_restricted_days,
+    }[state]
+
+
 class ResponseRatePolicy:
     """One seat's response-rate state; `evaluate(day)` is called once at the start of every day. Its counts
     live in `counts` (a `SendCounts`; by default dictionaries by day)."""
@@ -155,13 +165,13 @@ class ResponseRatePolicy:
 
     def resume(self, state: PolicyState, since: int) -> None:
         """Take up a state entered on day `since` (a forecast's state): it lasts as long as `evaluate` makes it."""
-        length = {
-            PolicyState.OK: 0,
-            PolicyState.WARNING: self.warning_days,
-            PolicyState.GRACE: self.recheck_days,
-            PolicyState.RESTRICTED: self.restricted_days,
-        }[state]
-        self._enter(state, since + length)
+        self._enter(state, since + state_days(self.rules, state))
+
+    def since(self) -> int | None:
+        """The day the state in force began (None when ok): what a forecast's state records."""
+        if self.state is PolicyState.OK:
+            return None
+        return self.until - state_days(self.rules, self.state)
 
     def _enter(self, state: PolicyState, until: int) -> None:
         self.state, self.until = state, until

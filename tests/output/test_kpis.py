@@ -23,7 +23,7 @@ def _counts() -> Counts:
     blocked["no_credit"][3:] = 2
     return Counts(
         messages={("credit", "accepted"): 3, ("credit", "none"): 7, ("connection", "accepted"): 5},
-        response_kinds=frozenset({"accepted", "declined"}),
+        counts_as_response=frozenset({"accepted", "declined"}).__contains__,
         follow_ups=1,
         moved={m: 0 for m in Movement} | {Movement.SPEND: 10, Movement.REFUND: 7, Movement.GRANT: 20},
         balance_end=17,
