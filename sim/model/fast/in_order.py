@@ -9,6 +9,7 @@ goes to the k-th candidate in line."""
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from ...rules.ledger import cap_room
 from ...rules.refund import credit_back, earliest_credit_back
 from ..behaviour import NO_RESPONSE, SimpleSampler, outcome_codes
 from ..types import BLOCK_REASONS, COSTS, NO_CANDIDATES
-from .ledger import FORFEIT, REFUND, SPEND, LedgerPass
+from .ledger import LedgerPass
 from .ordering import KEY_CHECK, Plan
 
 if TYPE_CHECKING:
@@ -60,8 +61,9 @@ class Pass:
 
 class _Credits:
     """The day's credits of every account as the pass moves them: spends, and credits coming back in
-    (time, key) order before each attempt (the queue from earlier days and a heap of today's). Its hot
-    operations are closures over local lists: the pass calls them once per attempt."""
+    (time, key) order before each attempt (the queue from earlier days and a heap of today's). The pass
+    spends inline (`balance[a] -= 1` and `spent[a](k)`, k the message's index among the day's sends) and
+    gives back through `give_back`: its hot operations append to local lists, once per movement."""
 
     def __init__(self, engine: FastOutreach, old: tuple[np.ndarray, ...]) -> None:
         passes = self.passes = [LedgerPass(ledger.balance) for ledger in engine.ledgers]
@@ -71,36 +73,46 @@ class _Credits:
         self.ptr = 0
         self.next_time = self.items[0][0] if self.items else math.inf
         self.heap: list[Item] = []
+        self.spent = [p.order.append for p in passes]
+        moved = [(p.order.append, p.backs.append, p.kept.append) for p in passes]
 
-        def give_back(when: float, inmail: int, owner: int, a: int) -> None:
-            """A credit coming back to account `a`: a new batch, or forfeited where the cap keeps none."""
-            p = passes[a]
-            p.add(when, REFUND, owner, inmail)
-            p.refunded.append(inmail)
+        def give_back(item: Item) -> None:
+            """A credit coming back to its account: a new batch, or forfeited where the cap keeps none."""
+            a = item[4]
+            order, backs, kept = moved[a]
+            order(-1)
+            backs(item)
             if cap_room(caps[a], balance[a], 1):
                 balance[a] += 1
-                p.new_batches.append(when)
+                kept(True)
             else:
-                p.add(when, FORFEIT, owner, inmail)
-                p.forfeits += 1
+                kept(False)
 
-        def spend(a: int, t: float, sid: int, inmail: int) -> None:
-            balance[a] -= 1
-            p = passes[a]
-            if p.old_left:
-                p.old_left -= 1
-                p.spent_old += 1
-            else:
-                p.spent_new += 1
-            p.add(t, SPEND, sid, inmail)
-            p.spent.append(inmail)
+        def give_back_run(run: list[Item]) -> None:
+            """A run of credits coming back to the one account with no spend in between: the cap keeps the
+            first `cap_room` of them and forfeits the rest, as `give_back` one at a time would."""
+            m = len(run)
+            k = cap_room(caps[0], balance[0], m)
+            balance[0] += k
+            p = passes[0]
+            p.order.extend([-1] * m)
+            p.backs.extend(run)
+            p.kept.extend([True] * k + [False] * (m - k))
 
-        self.give_back, self.spend = give_back, spend
+        self.give_back = give_back
+        self.give_back_run = give_back_run if len(passes) == 1 else None
 
     def due_before(self, t: float, key: int) -> float:
-        """Give back every credit due before an attempt at (t, key); the time the queue's next credit is due."""
+        """Give back every credit due before an attempt at (t, key); the time the queue's next credit is due.
+        With one account and no credit of today's due first, the queue's credits due by then go back as one
+        run (`give_back_run`)."""
         items, heap, ptr, give_back = self.items, self.heap, self.ptr, self.give_back
         n_items = len(items)
+        if self.give_back_run is not None and ptr < n_items and (not heap or heap[0][0] > t):
+            end = bisect.bisect_left(items, (t, key), ptr)
+            if end > ptr:
+                self.give_back_run(items[ptr:end])
+                ptr = end
         while True:
             if heap and (ptr >= n_items or heap[0] < items[ptr]):
                 nxt = heap[0]
@@ -114,15 +126,15 @@ class _Credits:
                 ptr += 1
             else:
                 break
-            give_back(nxt[0], nxt[2], nxt[3], nxt[4])
+            give_back(nxt)
         self.ptr = ptr
         self.next_time = items[ptr][0] if ptr < n_items else math.inf
         return self.next_time
 
     def finish(self) -> list[LedgerPass]:
         """Give back what is still due today; the passes with their end balances."""
-        for when, _, inmail, owner, a in sorted(self.items[self.ptr :] + self.heap):
-            self.give_back(when, inmail, owner, a)
+        for item in sorted(self.items[self.ptr :] + self.heap):
+            self.give_back(item)
         for a, p in enumerate(self.passes):
             p.balance = self.balance[a]
         return self.passes
@@ -153,9 +165,9 @@ def decide(
     restricted, one_to_one = rooms.restricted.tolist(), rooms.one_to_one.tolist()
     daily, send, free, credit_room = (r.tolist() for r in (rooms.daily, rooms.send, rooms.open_profile, rooms.credits))
     credits = _Credits(engine, old)
-    balance, heap, next_time, spend = credits.balance, credits.heap, credits.next_time, credits.spend
+    balance, heap, next_time, spent_by = credits.balance, credits.heap, credits.next_time, credits.spent
     refunds = _SameDay(engine, day, plan, personalised, bulk)
-    same_day, msg0 = refunds.possible, engine.n_msgs
+    same_day = refunds.possible
     ok, reason, costs = bytearray(n), bytearray(n), bytearray(n_cand)
     sent, drawn = 0, n
     for i in range(n):
@@ -188,7 +200,8 @@ def decide(
                     reason[i] = R_NO_CREDIT
                     continue
                 credit_room[sid] -= 1
-                spend(a, ti, sid, msg0 + sent)
+                balance[a] -= 1
+                spent_by[a](sent)
                 if same_day:
                     refunds.after_spend(credits, i, ti, sent, sid, a)
             else:
@@ -214,9 +227,7 @@ class _SameDay:
     """Credits that today's spends get back before the day ends (only where the refund rule allows that),
     from each message's lifecycle as the day's lifecycles computed with numpy will say."""
 
-    def __init__(
-        self, engine: FastOutreach, day: int, plan: Plan, personalised: np.ndarray, bulk: np.ndarray
-    ) -> None:
+    def __init__(self, engine: FastOutreach, day: int, plan: Plan, personalised: np.ndarray, bulk: np.ndarray) -> None:
         self.engine = engine
         self.rules = engine.rules
         self.sender, self.base = plan[1], plan[3]

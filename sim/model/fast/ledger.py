@@ -15,28 +15,42 @@ GRANT, SPEND, REFUND, EXPIRE, FORFEIT = (MOVES.index(m) for m in Movement)
 
 
 class LedgerPass:
-    """What one pass in order did to one account's credits."""
+    """What one pass in order did to one account's credits, kept as cheaply as the pass can append it: the
+    movements in order (`order`: for a spend, the index of its message among the day's sends; -1 for a credit
+    given back), the credits given back (`backs`, their queue items: time, key, message, spender's seat,
+    account) and whether the cap let each in (`kept`). `FastLedger.apply_pass` makes the rows with numpy."""
 
     def __init__(self, balance: int) -> None:
-        self.old_left = balance  # credits held at the start: spent first (oldest batches first)
-        self.spent_old = 0
-        self.spent_new = 0  # spends of credits that came back earlier the same day
-        self.times: list[float] = []  # the movements, in order
-        self.kinds: list[int] = []
-        self.seats: list[int] = []
-        self.inmails: list[int] = []
-        self.spent: list[int] = []
-        self.refunded: list[int] = []
-        self.new_batches: list[float] = []  # times of refunds the cap let in
-        self.forfeits = 0
+        self.start = balance  # credits held at the start: spent first (oldest batches first)
+        self.order: list[int] = []
+        self.backs: list[tuple[float, int, int, int, int]] = []
+        self.kept: list[bool] = []
         self.balance = balance
 
-    def add(self, t: float, kind: int, seat: int, inmail: int) -> None:
-        self.times.append(t)
-        self.kinds.append(kind)
-        self.seats.append(seat)
-        self.inmails.append(inmail)
 
+def _pass_rows(p: LedgerPass, t: np.ndarray, seat: np.ndarray, msg: np.ndarray) -> dict[str, np.ndarray]:
+    """The rows of a pass in order, in the order its movements happened: spends (at their message's time, by
+    its seat), credits given back (at their due time, on the spender's seat) each followed by a forfeit of the
+    same credit where the cap kept none. `t`, `seat`, `msg`: the day's sends' times, seats and message ids."""
+    order = np.asarray(p.order, dtype=np.int64)
+    spend = order >= 0
+    n = len(order)
+    times, seats, inmails = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    picked = order[spend]
+    times[spend], seats[spend], inmails[spend] = t[picked], seat[picked], msg[picked]
+    kinds = np.where(spend, SPEND, REFUND).astype(np.int8)
+    if p.backs:
+        back = ~spend
+        b_time, _, b_msg, b_seat, _ = zip(*p.backs, strict=True)
+        times[back], seats[back], inmails[back] = b_time, b_seat, b_msg
+        forfeit = np.zeros(n, dtype=bool)
+        forfeit[back] = ~np.asarray(p.kept, dtype=bool)
+        if forfeit.any():
+            reps = 1 + forfeit.astype(np.int64)
+            kinds = np.repeat(kinds, reps)
+            kinds[np.cumsum(reps)[forfeit] - 1] = FORFEIT
+            times, seats, inmails = np.repeat(times, reps), np.repeat(seats, reps), np.repeat(inmails, reps)
+    return {"time": times, "kind": kinds, "seat": seats, "inmail": inmails}
 
 
 class FastLedger(CreditLedger):
@@ -129,33 +143,36 @@ class FastLedger(CreditLedger):
         self.balance = end
         self._clock = max(self._clock, float(t[-1]))
 
-    def apply_pass(self, p: LedgerPass) -> None:
-        """Record what the pass in order (`in_order.decide`) did: its rows, the spends from credits held
-        at the start (oldest batches first) and from credits that came back the same day, and the batches
-        of the credits kept."""
-        if p.times:
-            kinds = np.asarray(p.kinds, dtype=np.int8)
-            seats = np.asarray(p.seats, dtype=np.int32)
-            self.columns.extend(
-                len(kinds), {"time": p.times, "kind": kinds, "amount": 1, "seat": seats, "inmail": p.inmails}
-            )
-            self._clock = max(self._clock, max(p.times))
+    def apply_pass(self, p: LedgerPass, t: np.ndarray, seat: np.ndarray, msg: np.ndarray) -> None:
+        """Record what the pass in order (`in_order.decide`) did: its rows (`_pass_rows`; `t`, `seat`, `msg`:
+        the day's sends' times, seats and message ids), the spends from credits held at the start (oldest
+        batches first) and from credits that came back the same day, and the batches of the credits kept."""
+        rows = _pass_rows(p, t, seat, msg)
+        kinds = rows["kind"]
+        if len(kinds):
+            self.columns.extend(len(kinds), {**rows, "amount": 1})
+            self._clock = max(self._clock, float(rows["time"].max()))
         reg = self._registry
-        if p.spent:
-            spent = np.asarray(p.spent, dtype=np.int64)
+        spends = kinds == SPEND
+        spent = rows["inmail"][spends]
+        if len(spent):
             if (reg.seat[spent] >= 0).any():
                 raise LedgerError("a credit spent twice")
-            reg.seat[spent] = seats[kinds == SPEND]
-        if p.refunded:
-            back = np.asarray(p.refunded, dtype=np.int64)
+            reg.seat[spent] = rows["seat"][spends]
+        refunds = kinds == REFUND
+        back = rows["inmail"][refunds]
+        if len(back):
             if (reg.seat[back] < 0).any() or reg.refunded[back].any():
                 raise LedgerError("a credit refunded twice or refunded without being spent")
             reg.refunded[back] = True
-        self.totals[Movement.SPEND] += len(p.spent)
-        self.totals[Movement.REFUND] += len(p.refunded)
-        self.totals[Movement.FORFEIT] += p.forfeits
-        self.take_oldest(p.spent_old)
-        self.hold_returned(p.new_batches[p.spent_new :])
+        kept = np.asarray(p.kept, dtype=bool)
+        self.totals[Movement.SPEND] += len(spent)
+        self.totals[Movement.REFUND] += len(back)
+        self.totals[Movement.FORFEIT] += int((~kept).sum())
+        spent_old = min(len(spent), p.start)  # spends reach the credits held at the start first
+        self.take_oldest(spent_old)
+        new_batches = rows["time"][refunds][kept]  # the credits back the cap let in, in order
+        self.hold_returned(new_batches[len(spent) - spent_old :].tolist())
         self.balance = p.balance
         if sum(b.remaining for b in self.batches) != self.balance:
             raise LedgerError("a pass in order left the batches out of step with the balance")

@@ -188,7 +188,7 @@ def _send(engine: FastOutreach, day: int, sends: Sends, loop: Pass | None, old: 
         if loop.same_day != int(due_today.sum()):
             raise InvariantError(f"day {day}: the pass in order and the batch disagree on same-day refunds")
         for ledger, moved in zip(engine.ledgers, loop.ledgers, strict=True):
-            ledger.apply_pass(moved)
+            ledger.apply_pass(moved, t, seat, msg)
         return
     today = tuple(c[due_today] for c in new_items)
     _move_credits(engine, sends, msg, old, today)
