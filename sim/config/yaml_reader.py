@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import Loc, ScenarioError, dotted, got_note
+from .files import NotAFileError, TooLargeError, read_bounded
 
 MAX_FILE_BYTES = 2_000_000
 MAX_VALUES = 100_000  # values in the document once aliases are expanded (a scenario has a few hundred)
@@ -181,12 +182,14 @@ def read_document(path: str | Path) -> Document:
             raise ScenarioError([f"(file): no such file: {label}"], label)
         if p.is_dir():
             raise ScenarioError([f"(file): {label} is a folder, not a scenario file"], label)
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(
-                [f"(file): the file is {size:,} bytes; a scenario is a few KB (at most {MAX_FILE_BYTES:,})"], label
-            )
-        raw = p.read_bytes()
+        raw = read_bounded(p, MAX_FILE_BYTES)
+    except NotAFileError:
+        what = f"(file): {label} is not a regular file (a FIFO or a device?), not a scenario"
+        raise ScenarioError([what], label) from None
+    except TooLargeError:
+        raise ScenarioError(
+            [f"(file): the file is over {MAX_FILE_BYTES:,} bytes; a scenario is a few KB"], label
+        ) from None
     except OSError as err:
         raise ScenarioError([f"(file): cannot read {label}: {err.strerror or err}"], label) from None
     if b"\x00" in raw:

@@ -29,6 +29,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..config.files import NotAFileError, TooLargeError, read_bounded
+
 MAX_REPORTED = 10  # problems listed before the reader stops
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -276,15 +278,24 @@ def _overlaps(rows: list[dict[str, Any]], columns: dict[str, str], where: str) -
     return problems
 
 
+MAX_EXPORT_BYTES = 100_000_000
+"""A report export is a row per seat and period: far below this even for a large team over years."""
+
+
 def read_export(path: str | Path) -> Export:
     """The checked export at `path`; `ExportError` lists the first problems, each with its line and column."""
     path = Path(path)
     where = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_bounded(path, MAX_EXPORT_BYTES).decode("utf-8-sig")
     except FileNotFoundError:
         raise ExportError([f"{where}: no such file"]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
+    except TooLargeError:
+        too_large = f"{where}: the file is over {MAX_EXPORT_BYTES:,} bytes, more than a report export"
+        raise ExportError([too_large]) from None
+    except NotAFileError as err:
+        raise ExportError([f"{where}: cannot be read as a CSV file ({err})"]) from None
+    except (OSError, UnicodeDecodeError) as err:
         raise ExportError([f"{where}: cannot be read as a UTF-8 CSV file ({err.__class__.__name__})"]) from None
     reader = csv.DictReader(text.splitlines(keepends=True))
     header = reader.fieldnames or []
