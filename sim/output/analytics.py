@@ -29,30 +29,45 @@ def seat_week_sums(
 ) -> pd.DataFrame:
     """Rows summed by account (`account`: positions in the sorted labels `accounts`), seat and ISO week of
     the day offset `days`: one column per entry of `sums` (the values to add up, or None to count rows), in
-    the shape of `_inmail_weeks` and `_credit_weeks` (sorted by account, seat and week)."""
-    weeks = _iso_weeks(np.asarray(days, dtype=np.int64), start)
-    week = np.asarray(weeks.codes, dtype=np.int64)
+    the shape of `_inmail_weeks` and `_credit_weeks` (sorted by account, seat and week). Linear in the rows:
+    the weeks of the days spanned are formatted once, the groups are counted in a dense array when there
+    are not many more of them than rows (a chunk's: a few days of one account's seats)."""
+    days = np.asarray(days, dtype=np.int64)
+    first_day = int(days.min()) if days.size else 0
+    span = _iso_weeks(np.arange(first_day, int(days.max()) + 1 if days.size else 1), start)
+    week = np.asarray(span.codes, dtype=np.int64)[days - first_day]
     seat = np.asarray(seat, dtype=np.int64)
     low = int(seat.min()) if seat.size else 0
     n_seats = (int(seat.max()) - low + 1) if seat.size else 1
-    n_weeks = max(len(weeks.categories), 1)
+    n_weeks = max(len(span.categories), 1)
     key = (np.asarray(account, dtype=np.int64) * n_seats + (seat - low)) * n_weeks + week
-    groups, inverse = np.unique(key, return_inverse=True)
-    inverse = inverse.ravel()
+    size = max(len(accounts), 1) * n_seats * n_weeks
+    if size <= 4 * len(key) + 4096:
+        counts = np.bincount(key, minlength=size)
+        groups = np.flatnonzero(counts)
+
+        def added(values: np.ndarray | None) -> np.ndarray:
+            if values is None:
+                return counts[groups]
+            return np.bincount(key, weights=np.asarray(values, dtype=np.float64), minlength=size)[groups]
+    else:
+        groups, inverse = np.unique(key, return_inverse=True)
+        inverse = inverse.ravel()
+
+        def added(values: np.ndarray | None) -> np.ndarray:
+            weights = None if values is None else np.asarray(values, dtype=np.float64)
+            return np.bincount(inverse, weights=weights, minlength=len(groups))
+
     frame = pd.DataFrame(
         {
             "account": np.asarray(accounts, dtype=object)[groups // (n_seats * n_weeks)],
             "seat": (groups // n_weeks) % n_seats + low,
-            "week": np.asarray(weeks.categories, dtype=object)[groups % n_weeks],
+            "week": np.asarray(span.categories, dtype=object)[groups % n_weeks],
         }
     )
     frame["week"] = frame["week"].astype(str)
     for name, values in sums.items():
-        if values is None:
-            frame[name] = np.bincount(inverse, minlength=len(groups)).astype(np.int64)
-        else:
-            added = np.bincount(inverse, weights=np.asarray(values, dtype=np.float64), minlength=len(groups))
-            frame[name] = np.rint(added).astype(np.int64)
+        frame[name] = np.rint(added(values)).astype(np.int64)
     return frame
 
 

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from ..config.scenario import Scenario
 from .analytics import _credit_weeks, _inmail_weeks, _sum_parts, seat_week_sums
+from .background import BackgroundWrites
 from .kpis import INMAIL_COSTS as _INMAIL_COSTS
 from .pieces import credits_piece, inmails_piece, label_codes
 from .tables import as_run_table, credits_frame, dates, empty_credits, empty_inmails, inmails_frame, sender_labels
@@ -50,9 +51,10 @@ def to_arrow(frame: pd.DataFrame, metadata: dict[str, Any] | None = None) -> Any
 
 class TableWriter:
     """Tables written to `<folder>/<name>.parquet` a piece at a time (one Parquet row group or more per
-    piece), so that no table is ever whole in memory. A category column read back has its categories in
-    the order they first appear in the pieces; `close` rewrites a file (a row group at a time) when that
-    order is not sorted, so that the file reads back as the same table made whole (sorted categories)."""
+    piece, written in order on a thread of their own: `BackgroundWrites`), so that no table is ever whole in
+    memory. A category column read back has its categories in the order they first appear in the pieces;
+    `close` rewrites a file (a row group at a time) when that order is not sorted, so that the file reads
+    back as the same table made whole (sorted categories)."""
 
     def __init__(self, folder: Path, metadata: dict[str, Any] | None = None) -> None:
         import pyarrow as pa
@@ -65,6 +67,7 @@ class TableWriter:
         self._empty: dict[str, Any] = {}  # table -> an empty DataFrame or Arrow table: its columns and types
         self.categories: dict[str, dict[str, list[str]]] = {}  # table -> column -> labels in order of appearance
         self.rows: dict[str, int] = {}
+        self._writes = BackgroundWrites()  # row groups are encoded and compressed on a thread of their own
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.parquet"
@@ -103,10 +106,11 @@ class TableWriter:
                 order = seen.setdefault(column.name, [])
                 for chunk in piece.column(column.name).chunks:
                     order.extend(v for v in chunk.dictionary.to_pylist() if v not in order)
-        writer.write_table(piece)
+        self._writes.put(writer, piece)
         self.rows[name] = self.rows.get(name, 0) + piece.num_rows
 
     def close(self) -> None:
+        self._writes.join()
         for name, writer in self._writers.items():
             writer.close()
             seen = self.categories.get(name, {})
@@ -180,6 +184,13 @@ def _figure_credits(credits: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(df.groupby(["replication", "kind", "date"], sort=False, as_index=False)["amount"].sum())
 
 
+def first_rows(key: np.ndarray, size: int) -> np.ndarray:
+    """The first row of each value of `key` (whole numbers below `size`); len(key) for a value absent."""
+    first = np.full(size, len(key), dtype=np.int64)
+    np.minimum.at(first, key, np.arange(len(key), dtype=np.int64))
+    return first
+
+
 def credit_day_sums(
     rep: int, spend: np.ndarray, refund: np.ndarray, amount: np.ndarray, days: np.ndarray, start: pd.Timestamp
 ) -> pd.DataFrame:
@@ -189,17 +200,20 @@ def credit_day_sums(
     is_refund = refund[chosen].astype(np.int64)
     day = days[chosen]
     low = int(day.min()) if day.size else 0
-    key = is_refund * (int(day.max()) - low + 1 if day.size else 1) + (day - low)
-    groups, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    sums = np.bincount(inverse.ravel(), weights=np.abs(amount[chosen]).astype(np.float64), minlength=len(groups))
-    order = np.argsort(first, kind="stable")
-    rows = first[order]
+    width = int(day.max()) - low + 1 if day.size else 1
+    key = is_refund * width + (day - low)
+    first = first_rows(key, 2 * width)
+    present = np.flatnonzero(first < len(key))
+    sums = np.bincount(key, weights=np.abs(amount[chosen]).astype(np.float64), minlength=2 * width)[present]
+    order = np.argsort(first[present], kind="stable")
+    rows = first[present][order]
+    sums = sums[order]
     return pd.DataFrame(
         {
             "replication": np.full(len(rows), rep, dtype=np.int64),
             "kind": pd.array(np.where(is_refund[rows] == 1, "refund", "spend").astype(object), dtype="str"),
             "date": dates(day[rows], start),
-            "amount": sums[order],
+            "amount": sums,
         }
     )
 
@@ -315,7 +329,8 @@ class ReplicationWriter:
         code = position[np.asarray(columns["channel"], dtype=np.int64)]
         responded = np.asarray(columns["responded_at"], dtype=np.float64)
         keep = ~np.isnan(responded)
-        keep[np.unique(code, return_index=True)[1]] = True
+        first = first_rows(code, len(names))
+        keep[first[first < len(code)]] = True
         return pd.DataFrame(
             {
                 "replication": np.full(int(keep.sum()), self.replication, dtype=np.int32),
