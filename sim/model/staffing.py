@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from ..config.scenario import Scenario
 from ..rules import Account, Calendar, CreditLedger
-from ..rules.account import seats_share_one_account
+from ..rules.contract import seats_share_one_account
 from ..rules.policy import SendCounts
 from .recruiter import Recruiter
 

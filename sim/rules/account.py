@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .calendar import Calendar
-from .contract import batch_expiry, monthly_grant, pool_cap, shares_pool
+from .contract import batch_expiry, monthly_grant, pool_cap, seats_share_one_account
 from .ledger import CreditLedger
 from .limits import NO_LIMIT, SeatLimits, rooms_today
 from .policy import PolicyState, ResponseRatePolicy, SendCounts
@@ -147,12 +147,6 @@ class SendRooms(NamedTuple):
     one_to_one: np.ndarray  # one-to-one InMails a restricted seat may still send today
 
 
-def seats_share_one_account(rules: Rules, plan: str) -> bool:
-    """Whether the seats of a `plan` contract are one account, its credits granted per seat into one pool they
-    share (a recruiter contract), rather than each seat its own member's account with its own pool."""
-    return rules.plan(plan).per_seat
-
-
 def free_messages(
     rules: Rules, first_degree: npt.NDArray[np.bool_], open_profile: npt.NDArray[np.bool_]
 ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
@@ -218,7 +212,7 @@ class Account:
         self.rules = rules
         self.plan_name = plan
         self.plan = rules.plan(plan)
-        if not shares_pool(rules, plan) and len(seat_ids) > 1:
+        if not seats_share_one_account(rules, plan) and len(seat_ids) > 1:
             raise ValueError(f"plan {plan!r} is held by one member; give each seat its own account")
         self.calendar = calendar
         self.start = start or calendar.start

@@ -7,8 +7,9 @@ from __future__ import annotations
 from .presets import Rules
 
 
-def shares_pool(rules: Rules, plan: str) -> bool:
-    """Whether the plan's seats share one credit pool (a contract) rather than each member holding their own."""
+def seats_share_one_account(rules: Rules, plan: str) -> bool:
+    """Whether the seats of a `plan` contract are one account, its credits granted per seat into one pool they
+    share (a recruiter contract), rather than each seat its own member's account with its own pool."""
     return rules.plan(plan).per_seat
 
 
@@ -19,7 +20,7 @@ def grant_per_seat(rules: Rules, plan: str) -> int:
 
 def monthly_grant(rules: Rules, plan: str, seats: int) -> int:
     """Credits granted to one pool each month: per seat for a shared pool, once for a single member."""
-    return grant_per_seat(rules, plan) * (seats if shares_pool(rules, plan) else 1)
+    return grant_per_seat(rules, plan) * (seats if seats_share_one_account(rules, plan) else 1)
 
 
 def pool_cap(rules: Rules, plan: str, seats: int) -> int | None:
@@ -36,14 +37,14 @@ def batch_expiry(rules: Rules, plan: str) -> float | None:
 def account_labels(rules: Rules, plan: str, name: str, seats: int) -> list[str]:
     """The accounts an entry of `seats` seats becomes: itself for a shared pool or one seat, else one account
     per member, `name-1`, `name-2`, ..."""
-    if shares_pool(rules, plan) or seats == 1:
+    if seats_share_one_account(rules, plan) or seats == 1:
         return [name]
     return [f"{name}-{i + 1}" for i in range(seats)]
 
 
 def pool_size(rules: Rules, plan: str, seats: int) -> int:
     """Seats in each pool of an entry of `seats` seats."""
-    return seats if shares_pool(rules, plan) else 1
+    return seats if seats_share_one_account(rules, plan) else 1
 
 
 def has_expired(rules: Rules, plan: str, created: float, day: float = 0.0) -> bool:

@@ -20,7 +20,8 @@ from sim.rules import (
     UnknownPlanError,
     resolve,
 )
-from sim.rules.account import record_day, seats_share_one_account
+from sim.rules.account import record_day
+from sim.rules.contract import seats_share_one_account
 
 from .helpers import MONDAY, Ids, make_account
 

@@ -12,7 +12,7 @@ from sim.rules.contract import (
     monthly_grant,
     pool_cap,
     pool_size,
-    shares_pool,
+    seats_share_one_account,
 )
 from sim.rules.limits import over_daily_limit, over_first_week_limit
 from sim.rules.policy import state_days
@@ -22,7 +22,7 @@ from .helpers import MONDAY, make_account
 
 def test_recruiter_seats_share_one_pool_granted_per_seat() -> None:
     rules = resolve("seed")
-    assert shares_pool(rules, "recruiter") and pool_size(rules, "recruiter", 4) == 4
+    assert seats_share_one_account(rules, "recruiter") and pool_size(rules, "recruiter", 4) == 4
     assert monthly_grant(rules, "recruiter", 4) == 4 * 150
     assert pool_cap(rules, "recruiter", 4) == 3 * 4 * 150
     assert account_labels(rules, "recruiter", "team", 4) == ["team"]
@@ -30,7 +30,7 @@ def test_recruiter_seats_share_one_pool_granted_per_seat() -> None:
 
 def test_single_member_plans_give_each_seat_its_own_account() -> None:
     rules = resolve("seed")
-    assert not shares_pool(rules, "premium") and pool_size(rules, "premium", 3) == 1
+    assert not seats_share_one_account(rules, "premium") and pool_size(rules, "premium", 3) == 1
     assert monthly_grant(rules, "premium", 3) == 5
     assert account_labels(rules, "premium", "job", 3) == ["job-1", "job-2", "job-3"]
     assert account_labels(rules, "premium", "job", 1) == ["job"]
