@@ -9,25 +9,18 @@ from typing import Any
 
 from ..output.kpis import HEADLINE, KPIS
 from ..output.verdict import Context, verdict
+from ..rules.captions import figure_rules, refund_caption, trailing_window_text
 from .report_analytics import analytics_html
 from .report_folder import _read_json, _read_tables, _read_yaml, run_rules
 from .report_html import _existing_figures, _Figure, _figures_html, _kpi_table, _page, _png_of, _render, _words_table
 from .scenario_words import describe_scenario
-from .words import _days, _esc, _humanise, _sentence
+from .words import _esc, _humanise, _sentence
 
 
 def run_captions(rules: Mapping[str, Any]) -> dict[str, str]:
     """Each run figure's caption, with the rule values of `rules` (the resolved rules of the run)."""
-    refund = rules.get("refund_window_days")
-    when = f"within {_days(refund)}" if refund is not None else "within the refund window"
-    if rules.get("refund_rule") == "no_response":
-        refund_words = f"Under this run's rules a credit comes back when no response arrives {when}."
-    elif rules.get("refund_rule") == "response":
-        refund_words = f"Under this run's rules a credit comes back when a response arrives {when}."
-    else:
-        refund_words = ""
-    window = rules.get("policy_window_days")
-    trailing = f"the trailing {_days(window)}" if window is not None else "the trailing window"
+    refund_words = refund_caption(rules)
+    trailing = trailing_window_text(rules)
     return {
         "credit_balance": "Credits left in the pool at the end of each day: the mean over replications, with its "
         "95% confidence band. Where the line reaches zero, recruiters were turned away for lack of credit.",
@@ -60,13 +53,7 @@ def _run_figures(folder: Path, resolved: Mapping[str, Any], rebuild: bool, notes
         pngs = _existing_figures(figures, order)
         return [_Figure(stem, _sentence(_humanise(stem)), captions.get(stem, ""), png) for stem, png in pngs]
     tables = _read_tables(folder)
-    threshold = rules.get("policy_threshold")
-    built = plots.run_figures(
-        tables,
-        None if threshold is None else float(threshold),
-        windows=[float(rules["refund_window_days"])] if rules.get("refund_window_days") is not None else [],
-        window_days=rules.get("policy_window_days"),
-    ) if tables else {}  # fmt: skip
+    built = plots.draw_run_figures(tables, rules) if tables else {}
     figures.mkdir(exist_ok=True)
     out = []
     for stem in order:
@@ -85,12 +72,11 @@ def _run_figures(folder: Path, resolved: Mapping[str, Any], rebuild: bool, notes
 
 def report_context(resolved: Mapping[str, Any], summary: Mapping[str, Any]) -> Context:
     """What the verdict needs beside the KPIs, from a results folder's files."""
-    rules = run_rules(resolved)
-    threshold = rules.get("policy_threshold")
+    threshold = figure_rules(run_rules(resolved)).threshold
     population = (resolved.get("candidates") or {}).get("population")
     return Context(
         start=resolved.get("start"),
-        threshold=None if threshold is None else float(threshold),
+        threshold=threshold,
         population=int(population) if population is not None else None,
         replications=summary.get("replications"),
     )

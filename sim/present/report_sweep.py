@@ -10,7 +10,8 @@ from typing import Any
 import pandas as pd
 
 from ..output.kpis import BY_NAME, HEADLINE, KPIS
-from .report_folder import _read_json, _read_yaml
+from ..rules.captions import figure_rules
+from .report_folder import _read_json, _read_yaml, run_rules
 from .report_html import TABLE_ROWS, _existing_figures, _Figure, _figures_html, _page, _png_of, _words_table
 from .scenario_words import describe_scenario
 from .words import _esc, _humanise, _sentence, format_kpi
@@ -85,8 +86,7 @@ def _sweep_report(folder: Path, rebuild: bool, labels: Mapping[str, str] | None)
         (folder / "points" / p for p in ids if (folder / "points" / p / "scenario.resolved.yaml").is_file()), None
     )
     resolved = _read_yaml(first / "scenario.resolved.yaml") if first else {}
-    rules = (resolved.get("rules") or {}).get("resolved") or {}
-    threshold = None if rules.get("policy_threshold") is None else float(rules["policy_threshold"])
+    threshold = figure_rules(run_rules(resolved)).threshold
     figures = _sweep_figures(folder, points, factors, labels, threshold, rebuild) if not points.empty else []
     name = resolved.get("name") or folder.name
     reps = meta.get("replications")

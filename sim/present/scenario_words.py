@@ -3,11 +3,13 @@ credits, the team, the rules, the candidates, the behaviour model and the replic
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from .words import _days, _esc, _num, _pct, _plural
+from ..rules.captions import plan_credit_text, rule_sentences
+from .words import _days, _emphasised, _esc, _num, _pct, _plural
 
 PRESET_WORDS = {
     "seed": "the rules of the source text",
@@ -53,37 +55,13 @@ def _hours(hours: Any) -> str:
 
 
 def describe_plan(account: Mapping[str, Any], rules: Mapping[str, Any]) -> str:
-    """One account in words: plan, seats, credits, how long they last, when seats start."""
+    """One account in words: plan, seats, credits, how long they last (`sim.rules.captions`, from the resolved
+    `rules`), when seats start."""
     plan_name = str(account.get("plan", "?"))
-    plans = rules.get("plans") or {}
-    aliases = rules.get("plan_aliases") or {}
-    plan = plans.get(aliases.get(plan_name, plan_name)) or {}
     seats = int(account.get("seats", 1))
     name = account.get("name", "account")
     text = f"<b>{_esc(name)}</b>: a <b>{_esc(plan_name.replace('_', ' '))}</b> plan with {_plural(seats, 'seat')}"
-    monthly = plan.get("monthly_credits")
-    if monthly is not None:
-        if plan.get("per_seat"):
-            text += (
-                f"; {_num(monthly)} credits per seat a month, pooled: all seats spend from one pool "
-                f"({_num(monthly * seats)} credits a month)"
-            )
-        else:
-            text += f"; {_num(monthly)} credits a month for the account holder"
-        grant = plan.get("grant_day")
-        if grant == "first_of_month":
-            text += ", granted on the 1st of each month"
-        elif grant == "anniversary":
-            text += ", granted on the contract's monthly anniversary"
-        cap = plan.get("cap_months")
-        total = monthly * (seats if plan.get("per_seat") else 1)
-        if cap:
-            text += (
-                f"; the balance is capped at {cap:g} months of grants ({_num(cap * total)} credits), "
-                "what the cap cannot hold is forfeited"
-            )
-        if plan.get("batch_expiry_days"):
-            text += f"; each month's credits expire {_days(plan['batch_expiry_days'])} after they arrive"
+    text += html.escape(plan_credit_text(plan_name, seats, rules), quote=False)
     activation = account.get("activation_days")
     interval = account.get("onboarding_interval_days") or 0
     if activation:
@@ -135,49 +113,7 @@ def describe_rules(spec: Mapping[str, Any]) -> list[str]:
         lines.append(f"Changed from the preset: {shown}.")
     else:
         lines.append("No rule changed from the preset.")
-    if resolved:
-        window = resolved.get("refund_window_days")
-        kinds = ", ".join(str(k).replace("_", " ") for k in resolved.get("response_kinds") or [])
-        if resolved.get("refund_rule") == "no_response":
-            lines.append(
-                f"Refund: an InMail's credit comes back when it gets <b>no</b> response within {_days(window)}."
-            )
-        elif resolved.get("refund_rule") == "response":
-            lines.append(
-                f"Refund: an InMail's credit comes back when it <b>gets</b> a response within {_days(window)}."
-            )
-        if kinds:
-            lines.append(f"A response is: {_esc(kinds)}.")
-        if "policy_threshold" in resolved:
-            lines.append(
-                f"Response-rate rule: a seat that sent {_num(resolved.get('policy_min_sent'))} or more InMails "
-                f"in the trailing {_days(resolved.get('policy_window_days'))} must keep its responses so far "
-                f"at or above {_pct(resolved['policy_threshold'], 0)} of them; below it: a "
-                f"{_days(resolved.get('policy_warning_days'))} warning, a re-check "
-                f"{_days(resolved.get('policy_recheck_days'))} later, then "
-                f"{_days(resolved.get('policy_restricted_days'))} improvement periods with bulk sending off "
-                f"({_num(resolved.get('policy_restricted_daily_allowance'))} one-to-one InMails a day)."
-            )
-        limits = []
-        daily = resolved.get("daily_limit")
-        limits.append(f"{_num(daily)} InMails per seat per day" if daily is not None else "no daily limit")
-        week = resolved.get("first_week_limit")
-        calendar = resolved.get("first_week_mode") == "calendar_week"
-        mode = "first calendar week" if calendar else "first week from activation"
-        limits.append(f"{_num(week)} in a new seat's {mode}" if week is not None else "no first-week limit")
-        if resolved.get("seat_monthly_limit") is not None:
-            limits.append(f"{_num(resolved['seat_monthly_limit'])} credits per seat a month (admin limit)")
-        lines.append("Limits: " + "; ".join(limits) + ".")
-        free = ["messages to 1st-degree connections" if resolved.get("first_degree_free") else ""]
-        if resolved.get("open_profile_free"):
-            allowance = resolved.get("open_profile_monthly_allowance")
-            free.append(
-                "InMails to Open Profile members"
-                + (f" (up to {_num(allowance)} per seat a month)" if allowance is not None else "")
-            )
-        free = [f for f in free if f]
-        if free:
-            lines.append("Free of credit: " + " and ".join(free) + ".")
+    lines.extend(_emphasised(s) for s in rule_sentences(resolved))
     return lines
 
 

@@ -1,32 +1,25 @@
-"""Numbers and names in words for people, as the report writes them: counts with thousands separators,
-shares as percentages, days, plurals, KPI values by their registry format, HTML escaping."""
+"""Numbers and names in words for people, as the report writes them: counts with thousands separators and
+days (as `sim.rules.captions` writes them), shares as percentages, plurals, KPI values by their registry
+format, HTML escaping."""
 
 from __future__ import annotations
 
 import html
-import math
+import re
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
 from ..output.kpis import format_value
+from ..rules.captions import count_text, days_text
+
+_num = count_text  # counts and days are written one way, in the report as in the rules' sentences
+_days = days_text
 
 
 def _esc(value: Any) -> str:
     return html.escape(str(value), quote=True)
-
-
-def _num(value: float | None, digits: int = 1) -> str:
-    """A count or amount for people: thousands separators, few decimals."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "n/a"
-    v = float(value)
-    if v == int(v) and abs(v) < 1e15:
-        return f"{int(v):,}"
-    if abs(v) >= 10:
-        return f"{v:,.{digits}f}"
-    return f"{v:.3g}"
 
 
 def _pct(value: Any, digits: int = 1) -> str:
@@ -54,8 +47,6 @@ def _plural(n: float, word: str) -> str:
     return f"{_num(n)} {word}{'' if n == 1 else 's'}"
 
 
-def _days(value: Any) -> str:
-    if value is None:
-        return "? days"
-    v = float(value)
-    return f"{v:g} day{'' if v == 1 else 's'}"
+def _emphasised(sentence: str) -> str:
+    """A plain-text sentence of `sim.rules.captions` as HTML: escaped, and `**word**` in bold."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(sentence, quote=False))

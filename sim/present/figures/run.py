@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ...rules.captions import RuleValues, figure_rules
 from .credits import credit_balance, credit_fate, refunds_per_week
 from .policy import _policy_states, response_rate
 from .responses import time_to_response
@@ -73,3 +74,10 @@ def run_figures(
         else:
             figures[stem] = func(frame)
     return figures
+
+
+def draw_run_figures(tables: Mapping[str, pd.DataFrame | None], rules: RuleValues) -> dict[str, Figure]:
+    """Every run figure that has data, drawing the rule values of the run's resolved `rules` (a `Rules`, or the
+    mapping a results folder records) as `sim.rules.captions.figure_rules` gives them."""
+    drawn = figure_rules(rules)
+    return run_figures(tables, drawn.threshold, windows=drawn.refund_windows, window_days=drawn.trailing_days)
