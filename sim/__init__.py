@@ -1,7 +1,8 @@
 """inmail-sim: a discrete-event simulator of recruiter InMail outreach.
 
 The notebook API: `sim.load_scenario(path_or_dict, overrides=...)`, `sim.run(scenario, replications=...,
-seed=...)` returning `Results` (DataFrames, summary with CIs, figures, `save(dir)`).
+seed=...)` returning `Results` (DataFrames, summary with CIs, figures, `save(dir)`). This facade is the one
+module that may import every layer: it plugs presentation's figures into output's saving.
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -21,12 +22,9 @@ def __getattr__(name: str) -> Any:
         from .config import scenario
 
         return getattr(scenario, name)
-    if name == "run":
-        from .output.experiment import run
+    if name in ("run", "Results"):  # the results with figures; saved folders carry their figures
+        from .present import results
 
-        return run
-    if name == "Results":
-        from .output.results import Results
-
-        return Results
+        results.install_figure_writer()
+        return getattr(results, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,17 +1,18 @@
-"""A run's results in memory (`Results`: tables, KPIs, figures, saving) and the headline text; re-exports the
-names other modules import from here."""
+"""A run's results in memory (`Results`: tables, KPIs, saving) and the headline text; re-exports the names
+other modules import from here. Figures are presentation's: saving asks the installed figure writer for them."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import yaml
 
 from ..config.scenario import Scenario
+from ..rules.captions import figure_rules
 from .analytics import _analytics_report, _credit_weeks, _inmail_weeks, _iso_weeks, _sum_parts, analytics
 from .kpis import HEADLINE, KPIS, format_value, replication_kpis
 from .stats import confidence_interval, summarise
@@ -72,9 +73,25 @@ __all__ = [
 ]
 
 
+FigureWriter = Callable[[Scenario, Mapping[str, pd.DataFrame], Path], None]
+"""Draws a run's figures from its tables (keyed inmails, seat_days, account_days, credits) into a folder, one PNG
+per figure, with the scenario's resolved rules: the presentation layer's job."""
+
+_figure_writer: FigureWriter | None = None
+
+
+def set_figure_writer(writer: FigureWriter | None) -> None:
+    """Install what draws the figures of the results folders saved from now on (`Results.save`, `inmail-sim
+    run`): output defines what it needs and never imports presentation, which provides it
+    (`sim.present.results.install_figure_writer`, called by the `sim` facade and the CLI). None: no figures."""
+    global _figure_writer
+    _figure_writer = writer
+
+
 @dataclass
 class Results:
-    """The outcome of running a scenario: tables over all replications, KPIs and figures."""
+    """The outcome of running a scenario: tables over all replications, KPIs, saving (figures are drawn by
+    presentation: `sim.present.results.Results`, which `sim.run` returns, adds `figures()` and `plot_*()`)."""
 
     scenario: Scenario
     seed: int
@@ -106,59 +123,6 @@ class Results:
 
     def analytics(self) -> pd.DataFrame:
         return analytics(self.tables, self.scenario.start)
-
-    def _figure_rules(self) -> dict[str, Any]:
-        """The rule values the run figures draw, from the scenario's resolved rules."""
-        rules = self.scenario.resolved_rules()
-        return {
-            "threshold": rules.policy_threshold,
-            "windows": (rules.refund_window_days,),
-            "window_days": rules.policy_window_days,
-        }
-
-    def figures(self) -> dict[str, Any]:
-        """Every run figure that has data, by file stem."""
-        from ..present import plots
-
-        return plots.run_figures(self.tables, **self._figure_rules())
-
-    def plot_credit_balance(self) -> Any:
-        from ..present import plots
-
-        return plots.credit_balance(self.account_days)
-
-    def plot_credit_fate(self) -> Any:
-        from ..present import plots
-
-        return plots.credit_fate(self.account_days)
-
-    def plot_response_rate(self, replication: int = 0) -> Any:
-        from ..present import plots
-
-        rules = self.scenario.resolved_rules()
-        return plots.response_rate(
-            self.seat_days, rules.policy_threshold, replication, window_days=rules.policy_window_days
-        )
-
-    def plot_sends_and_blocks(self) -> Any:
-        from ..present import plots
-
-        return plots.sends_and_blocks(self.seat_days)
-
-    def plot_blocked_by_reason(self) -> Any:
-        from ..present import plots
-
-        return plots.blocked_by_reason(self.seat_days)
-
-    def plot_refunds_per_week(self) -> Any:
-        from ..present import plots
-
-        return plots.refunds_per_week(self.credits)
-
-    def plot_time_to_response(self) -> Any:
-        from ..present import plots
-
-        return plots.time_to_response(self.inmails, (self.scenario.resolved_rules().refund_window_days,))
 
     def save(self, folder: str | Path, force: bool = False) -> Path:
         """Write the results folder `folder` atomically, as `inmail-sim run` does (`sim.output.storage`): into
@@ -194,16 +158,14 @@ class Results:
         pq.write_table(to_arrow(self.runs, run_metadata(self.scenario, self.seed)), folder / "runs.parquet")
 
     def save_figures(self, folder: Path, tables: dict[str, pd.DataFrame], report: pd.DataFrame | None) -> None:
-        """analytics.csv (when there is `report`) and the figures drawn from `tables`."""
+        """analytics.csv (when there is `report`) and figures/ with the figures drawn from `tables` by the
+        installed figure writer (`set_figure_writer`; none installed: figures/ stays empty)."""
         if report is not None:
             report.to_csv(folder / "analytics.csv", index=False, float_format="%.4g")
         figures = folder / "figures"
         figures.mkdir(exist_ok=True)
-        from ..present import plots
-
-        drawn = plots.run_figures(tables, **self._figure_rules())
-        for stem, fig in drawn.items():
-            plots.save_figure(fig, figures / f"{stem}.png")
+        if _figure_writer is not None:
+            _figure_writer(self.scenario, tables, figures)
 
 
 def headline_text(summary: dict[str, dict[str, float | int | None]], scenario: Scenario | None = None) -> str:
@@ -212,7 +174,7 @@ def headline_text(summary: dict[str, dict[str, float | int | None]], scenario: S
     ctx = Context()
     if scenario is not None:
         runs = summary.get("inmails_sent") or {}
-        ctx = Context(scenario.start, scenario.resolved_rules().policy_threshold,
+        ctx = Context(scenario.start, figure_rules(scenario.resolved_rules()).threshold,
                       scenario.candidates.population, int(runs.get("n") or 0) or None)  # fmt: skip
     lines = [f"  {line}" for line in verdict(summary, ctx)]
     for kpi in HEADLINE:

@@ -69,7 +69,7 @@ def test_no_rule_value_is_stated_as_text_in_presentation() -> None:
 
 
 RULE_NAMES = (set(Rules.model_fields) | set(PlanRules.model_fields)) - {"name"}
-PRESENTATION = sorted((ROOT / "sim/present").rglob("*.py"))
+PRESENTATION = [*sorted((ROOT / "sim/present").rglob("*.py")), ROOT / "sim/output/results.py", ROOT / "sim/__init__.py"]
 
 
 def _rule_reads(source: str) -> list[tuple[int, str]]:

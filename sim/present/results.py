@@ -1,0 +1,90 @@
+"""A run's results with its figures, the notebook API: `sim.run` returns this `Results`, whose `figures()` and
+`plot_*()` draw the run's tables with the rule values of its resolved rules, and `write_figures` puts a run's
+figures into a results folder.
+
+The output layer saves results folders but never imports presentation: it asks for the figures through
+`sim.output.results.set_figure_writer`, which `install_figure_writer` answers with `write_figures`. The layers
+that assemble the program (the `sim` facade and `inmail-sim run`) install it."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..config.scenario import Scenario
+from ..output import experiment
+from ..output import results as output_results
+from ..rules.captions import figure_rules
+from .figures import (
+    blocked_by_reason,
+    credit_balance,
+    credit_fate,
+    draw_run_figures,
+    refunds_per_week,
+    response_rate,
+    save_figure,
+    sends_and_blocks,
+    time_to_response,
+)
+
+__all__ = ["Results", "install_figure_writer", "run", "write_figures"]
+
+
+class Results(output_results.Results):
+    """The outcome of running a scenario (tables over all replications, KPIs, `save`) and its figures, drawn
+    with the resolved rules' values (the threshold, the refund window, the policy window)."""
+
+    @classmethod
+    def of(cls, results: output_results.Results) -> Results:
+        """The same results (the same tables, not copies), with figures."""
+        return cls(**{f.name: getattr(results, f.name) for f in fields(results)})
+
+    def figures(self) -> dict[str, Figure]:
+        """Every run figure that has data, by file stem."""
+        return draw_run_figures(self.tables, self.scenario.resolved_rules())
+
+    def plot_credit_balance(self) -> Figure:
+        return credit_balance(self.account_days)
+
+    def plot_credit_fate(self) -> Figure:
+        return credit_fate(self.account_days)
+
+    def plot_response_rate(self, replication: int = 0) -> Figure:
+        drawn = figure_rules(self.scenario.resolved_rules())
+        return response_rate(self.seat_days, drawn.threshold, replication, window_days=drawn.trailing_days)
+
+    def plot_sends_and_blocks(self) -> Figure:
+        return sends_and_blocks(self.seat_days)
+
+    def plot_blocked_by_reason(self) -> Figure:
+        return blocked_by_reason(self.seat_days)
+
+    def plot_refunds_per_week(self) -> Figure:
+        return refunds_per_week(self.credits)
+
+    def plot_time_to_response(self) -> Figure:
+        return time_to_response(self.inmails, figure_rules(self.scenario.resolved_rules()).refund_windows)
+
+
+def write_figures(scenario: Scenario, tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
+    """Each run figure that has data in `tables`, as `folder`/<stem>.png, with the rule values of `scenario`'s
+    resolved rules (what `Results.save` and `inmail-sim run` write into figures/)."""
+    for stem, fig in draw_run_figures(tables, scenario.resolved_rules()).items():
+        save_figure(fig, folder / f"{stem}.png")
+
+
+def install_figure_writer() -> None:
+    """Have results folders saved from now on carry their figures (`write_figures`)."""
+    output_results.set_figure_writer(write_figures)
+
+
+@functools.wraps(experiment.run)
+def run(*args: Any, **kwargs: Any) -> Results:
+    """`sim.output.experiment.run`, its results with figures."""
+    return Results.of(experiment.run(*args, **kwargs))
