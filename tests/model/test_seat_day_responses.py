@@ -41,8 +41,7 @@ def _mixed_team(monthly_credits: int) -> dict[str, Any]:
 def test_seat_day_responses_sum_to_the_responses_kpi(engine: str, monthly_credits: int) -> None:
     scenario = sim.load_scenario(_mixed_team(monthly_credits))
     out = ENGINES[engine](scenario, 0, scenario.seed).run()
-    kinds = scenario.resolved_rules().response_kinds
-    kpis = replication_kpis(out, kinds)
+    kpis = replication_kpis(out, scenario.resolved_rules())
     seat_days = replication_tables(out, scenario)["seat_days"]
     # the scenario has replies the KPI leaves out: to connection messages and to emails
     messages = out.messages
