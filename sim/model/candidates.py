@@ -10,6 +10,20 @@ from ..config.scenario import CandidatesSpec
 from .streams import Streams
 
 
+def by_score(score: np.ndarray) -> np.ndarray:
+    """The stable argsort of `score` descending (ties keep their order), as an unstable sort and then each run
+    of tied scores put back in order: the same permutation as `np.argsort(-score, kind="stable")`, faster."""
+    key = -score
+    index = np.argsort(key)
+    tied = key[index]
+    tie = tied[1:] == tied[:-1]
+    if tie.any():
+        edges = np.diff(np.concatenate(([0], tie.astype(np.int8), [0])))
+        for a, b in zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True):
+            index[a : b + 1].sort()
+    return index
+
+
 class Population:
     """Candidates' attributes as arrays, and the team's shared contact order.
 
@@ -48,7 +62,7 @@ class Population:
         order = self.order.copy()
         for lo, hi in itertools.pairwise(bounds):
             block = order[lo:hi]
-            order[lo:hi] = block[np.argsort(-score[block], kind="stable")]
+            order[lo:hi] = block[by_score(score[block])]
         self.order = order
         self._cursor = {"inmail": 0, "email": 0}
 
