@@ -54,7 +54,7 @@ def _unique_names(accounts: list[AccountView]) -> list[tuple[Loc, str]]:
 
 def _plans_defined(resolved: Rules, accounts: list[AccountView]) -> list[tuple[Loc, str]]:
     issues: list[tuple[Loc, str]] = []
-    defined = sorted({*resolved.plans, *resolved.plan_aliases})
+    defined = resolved.plan_names()
     for i, a in enumerate(accounts):
         if a.plan is BAD:
             continue

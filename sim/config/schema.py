@@ -43,7 +43,7 @@ MAX_GROUPS = 1_000  # accounts, and team groups: seats and senders stay within t
 MAX_POPULATION = 2**31 - 1  # candidate ids are int32 in the engines
 MAX_DAILY_TARGET = MAX_COUNT  # any count; what fits the machine is the estimate guard's check
 MAX_REPLICATIONS = 10_000
-ALL_PLANS: tuple[str, ...] = tuple(sorted({p for r in PRESETS.values() for p in (*r.plans, *r.plan_aliases)}))
+ALL_PLANS: tuple[str, ...] = tuple(sorted({p for r in PRESETS.values() for p in r.plan_names()}))
 FollowUp = Annotated[
     Annotated[WholeNumber, Field(ge=3, le=28)] | None, BeforeValidator(off_means_none), Field(json_schema_extra=or_off)
 ]

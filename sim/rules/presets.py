@@ -167,6 +167,10 @@ class Rules(BaseModel):
             raise UnknownPlanError(name, self)
         return self.plans[key]
 
+    def plan_names(self) -> list[str]:
+        """Every plan name the rule set accepts (its plans and their other names), sorted."""
+        return sorted({*self.plans, *self.plan_aliases})
+
     def counts_as_response(self, outcome: str) -> bool:
         return outcome in self.response_kinds
 

@@ -13,7 +13,6 @@ import pytest
 from sim.cli import main
 from sim.config.scenario import load_scenario
 from sim.output.results import Results
-from sim.rules import PlanRules, Rules
 
 from ..conftest import ROOT
 
@@ -66,36 +65,3 @@ def test_no_rule_value_is_stated_as_text_in_presentation() -> None:
                 if RULE_TEXT.search(text):
                     found.append(f"{path.name}:{node.lineno}: {text[:80]!r}")
     assert found == []
-
-
-RULE_NAMES = (set(Rules.model_fields) | set(PlanRules.model_fields)) - {"name"}
-PRESENTATION = [*sorted((ROOT / "sim/present").rglob("*.py")), ROOT / "sim/output/results.py", ROOT / "sim/__init__.py"]
-
-
-def _rule_reads(source: str) -> list[tuple[int, str]]:
-    """Where `source` reads a rule value itself: `x.policy_threshold`, `x.get("daily_limit")`, `x["cap_months"]`."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        key = None
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
-            key = node.attr
-        elif isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-            key = node.slice.value
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get"
-              and node.args and isinstance(node.args[0], ast.Constant)):  # fmt: skip
-            key = node.args[0].value
-        if isinstance(key, str) and key in RULE_NAMES:
-            found.append((node.lineno, key))
-    return sorted(found)
-
-
-def test_presentation_reads_no_rule_value_itself() -> None:
-    """Presentation and the results' face ask sim.rules.captions for every rule value they state or draw."""
-    found = [f"{path.relative_to(ROOT)}:{line}: {key}" for path in PRESENTATION
-             for line, key in _rule_reads(path.read_text(encoding="utf-8"))]  # fmt: skip
-    assert found == []
-
-
-def test_the_rule_read_check_sees_each_kind_of_read() -> None:
-    source = 'a = rules.policy_threshold\nb = rules.get("daily_limit")\nc = plan["cap_months"]\nd = spec.get("seats")\n'
-    assert _rule_reads(source) == [(1, "policy_threshold"), (2, "daily_limit"), (3, "cap_months")]
