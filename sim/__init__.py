@@ -25,6 +25,5 @@ def __getattr__(name: str) -> Any:
     if name in ("run", "Results"):  # the results with figures; saved folders carry their figures
         from .present import results
 
-        results.install_figure_writer()
         return getattr(results, name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

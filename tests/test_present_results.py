@@ -39,14 +39,14 @@ def test_results_of_keeps_the_same_tables(small: sim.Scenario) -> None:
     assert shown.tables is plain.tables and shown.runs is plain.runs and shown.seed == plain.seed
 
 
-def test_saving_draws_figures_only_through_the_installed_writer(
-    small: sim.Scenario, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_saving_draws_figures_only_with_the_writer_handed_in(small: sim.Scenario, tmp_path: Path) -> None:
+    """Output saves a folder without importing presentation: figures/ is drawn by the writer it is given, as
+    `sim.run`'s results (presentation's `Results`) give it."""
     plain = experiment.run(small, replications=1, seed=2)
-    monkeypatch.setattr(output_results, "_figure_writer", None)
     plain.save(tmp_path / "bare")
     assert (tmp_path / "bare" / "figures").is_dir() and list((tmp_path / "bare" / "figures").iterdir()) == []
-    present_results.install_figure_writer()
-    plain.save(tmp_path / "drawn")
+    plain.save(tmp_path / "drawn", figures=present_results.write_figures)
+    shown = present_results.Results.of(plain)
+    shown.save(tmp_path / "shown")
     drawn = {p.stem for p in (tmp_path / "drawn" / "figures").glob("*.png")}
-    assert drawn == set(present_results.Results.of(plain).figures())
+    assert drawn == set(shown.figures()) == {p.stem for p in (tmp_path / "shown" / "figures").glob("*.png")}

@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
     from ..output.experiment import check_kpi, run_to_folder
     from ..output.results import headline_text
     from ..output.storage import check_target
-    from ..present.results import install_figure_writer
+    from ..present.results import write_figures
     from ..runner.experiment import check_precision, check_replications, check_seed
     from ..runner.guard import FolderLock, estimate
     from ..runner.signals import sigterm_as_interrupt
@@ -101,7 +101,6 @@ def handle(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
     check_target(out, args.force, protect=(args.scenario,))  # before the lock: a refusal writes nothing
-    install_figure_writer()  # the results folder's figures/
     report = None if args.no_report else _report_hook()
     forecast: list[str] = []
     if scenario.state is not None:
@@ -121,6 +120,7 @@ def handle(args: argparse.Namespace) -> int:
             progress=progress_wanted(args),
             protect=(args.scenario,),
             before_commit=report,
+            figures=write_figures,
         )
     n = len(results.runs)
     how = (

@@ -30,6 +30,7 @@ from ..runner.experiment import (
 from .results import (
     KPIS,
     TABLE_NAMES,
+    FigureWriter,
     ReplicationWriter,
     Results,
     TableWriter,
@@ -204,9 +205,10 @@ class _Stream:
     rows straight into the folder's tables (when replications run in this process, in order) or into a
     folder of its own that is appended to the tables, in replication order, as it finishes."""
 
-    def __init__(self, folder: Path, mode: str) -> None:
+    def __init__(self, folder: Path, mode: str, figures: FigureWriter | None = None) -> None:
         self.folder = folder
         self.mode = mode
+        self.figures = figures
         self.writer = TableWriter(folder)
         self.parts = folder / ".replications"
         self.kpis: list[dict[str, float]] = []
@@ -293,14 +295,8 @@ class _Stream:
             )
             reps = max(1, int(daily["seat_days"]["replication"].nunique()))
             report = _analytics_report(seat_weeks, credit_weeks, daily["account_days"], reps)
-        results.save_figures(self.folder, daily, report)
+        results.save_figures(self.folder, daily, report, self.figures)
         return results
-
-
-_SEAT_WEEKS = {"account": "str", "seat": "int64", "week": "str", "sent": "int64", "accepted": "int64",
-               "declined": "int64"}  # fmt: skip
-_CREDIT_WEEKS = {"account": "str", "seat": "int64", "week": "str", "credits_spent": "int64",
-                 "credits_refunded": "int64"}  # fmt: skip
 
 
 _SEAT_WEEKS = {"account": "str", "seat": "int64", "week": "str", "sent": "int64", "accepted": "int64",
@@ -323,12 +319,13 @@ def run_to_folder(
     progress: bool = False,
     protect: tuple[Path, ...] = (),
     before_commit: Callable[[Path], None] | None = None,
+    figures: FigureWriter | None = None,
 ) -> Results:
     """Simulate into a temporary folder beside `out` and rename it into place only when complete
     (`storage.atomic_folder`: `force` replaces only a folder this tool made). The tables are written
     replication by replication (the per-InMail and credits rows a chunk at a time), never gathered in
     memory. `replications` "auto" adds replications until `kpi` is within `precision`; `before_commit`
-    (the report) runs on the finished temporary folder."""
+    (the report) runs on the finished temporary folder; `figures` (presentation's writer) draws figures/."""
     root = scenario.seed if seed is None else check_seed(seed)
     if replications == "auto":
         precision, kpi = check_precision(precision), check_kpi(kpi)
@@ -337,7 +334,7 @@ def run_to_folder(
         n = scenario.replications if replications is None else check_replications(replications)
     executor = executor or ExecutorSpec("serial")
     with atomic_folder(out, force, kind="run", protect=protect) as tmp:
-        stream = _Stream(tmp, tables_mode(tables))
+        stream = _Stream(tmp, tables_mode(tables), figures)
         if replications == "auto":
 
             def batch(reps: range, bar: Any) -> list[float]:

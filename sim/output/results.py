@@ -77,16 +77,6 @@ FigureWriter = Callable[[Scenario, Mapping[str, pd.DataFrame], Path], None]
 """Draws a run's figures from its tables (keyed inmails, seat_days, account_days, credits) into a folder, one PNG
 per figure, with the scenario's resolved rules: the presentation layer's job."""
 
-_figure_writer: FigureWriter | None = None
-
-
-def set_figure_writer(writer: FigureWriter | None) -> None:
-    """Install what draws the figures of the results folders saved from now on (`Results.save`, `inmail-sim
-    run`): output defines what it needs and never imports presentation, which provides it
-    (`sim.present.results.install_figure_writer`, called by the `sim` facade and the CLI). None: no figures."""
-    global _figure_writer
-    _figure_writer = writer
-
 
 @dataclass
 class Results:
@@ -124,10 +114,12 @@ class Results:
     def analytics(self) -> pd.DataFrame:
         return analytics(self.tables, self.scenario.start)
 
-    def save(self, folder: str | Path, force: bool = False) -> Path:
+    def save(self, folder: str | Path, force: bool = False, figures: FigureWriter | None = None) -> Path:
         """Write the results folder `folder` atomically, as `inmail-sim run` does (`sim.output.storage`): into
         a temporary sibling renamed into place when complete; an existing folder is replaced only with
-        `force` and only when this tool made it (OutputFolderError otherwise, before anything is written)."""
+        `force` and only when this tool made it (OutputFolderError otherwise, before anything is written).
+        `figures` draws figures/ (presentation hands it in: `sim.run`'s results do); without it figures/ is
+        empty."""
         import pyarrow.parquet as pq
 
         from .storage import atomic_folder
@@ -137,7 +129,7 @@ class Results:
             meta = run_metadata(self.scenario, self.seed)
             for name, table in self.tables.items():
                 pq.write_table(to_arrow(table, meta), tmp / f"{name}.parquet")
-            self.save_figures(tmp, self.tables, self.analytics() if "inmails" in self.tables else None)
+            self.save_figures(tmp, self.tables, self.analytics() if "inmails" in self.tables else None, figures)
         return Path(folder)
 
     def save_summary(self, folder: Path) -> None:
@@ -157,15 +149,20 @@ class Results:
 
         pq.write_table(to_arrow(self.runs, run_metadata(self.scenario, self.seed)), folder / "runs.parquet")
 
-    def save_figures(self, folder: Path, tables: dict[str, pd.DataFrame], report: pd.DataFrame | None) -> None:
-        """analytics.csv (when there is `report`) and figures/ with the figures drawn from `tables` by the
-        installed figure writer (`set_figure_writer`; none installed: figures/ stays empty)."""
+    def save_figures(
+        self,
+        folder: Path,
+        tables: dict[str, pd.DataFrame],
+        report: pd.DataFrame | None,
+        figures: FigureWriter | None = None,
+    ) -> None:
+        """analytics.csv (when there is `report`) and figures/ with what `figures` draws from `tables` (the
+        presentation layer's writer, handed in: output never imports it); without it figures/ stays empty."""
         if report is not None:
             report.to_csv(folder / "analytics.csv", index=False, float_format="%.4g")
-        figures = folder / "figures"
-        figures.mkdir(exist_ok=True)
-        if _figure_writer is not None:
-            _figure_writer(self.scenario, tables, figures)
+        (folder / "figures").mkdir(exist_ok=True)
+        if figures is not None:
+            figures(self.scenario, tables, folder / "figures")
 
 
 def headline_text(summary: dict[str, dict[str, float | int | None]], scenario: Scenario | None = None) -> str:

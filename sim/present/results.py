@@ -2,9 +2,8 @@
 `plot_*()` draw the run's tables with the rule values of its resolved rules, and `write_figures` puts a run's
 figures into a results folder.
 
-The output layer saves results folders but never imports presentation: it asks for the figures through
-`sim.output.results.set_figure_writer`, which `install_figure_writer` answers with `write_figures`. The layers
-that assemble the program (the `sim` facade and `inmail-sim run`) install it."""
+The output layer saves results folders but never imports presentation: whoever saves hands it the figure
+writer (`Results.save` here, `inmail-sim run` to `run_to_folder`)."""
 
 from __future__ import annotations
 
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 from ..config.scenario import Scenario
 from ..output import experiment
 from ..output import results as output_results
+from ..output.results import FigureWriter
 from ..rules.captions import figure_rules
 from .figures import (
     blocked_by_reason,
@@ -33,7 +33,7 @@ from .figures import (
     time_to_response,
 )
 
-__all__ = ["Results", "install_figure_writer", "run", "write_figures"]
+__all__ = ["Results", "run", "write_figures"]
 
 
 class Results(output_results.Results):
@@ -44,6 +44,10 @@ class Results(output_results.Results):
     def of(cls, results: output_results.Results) -> Results:
         """The same results (the same tables, not copies), with figures."""
         return cls(**{f.name: getattr(results, f.name) for f in fields(results)})
+
+    def save(self, folder: str | Path, force: bool = False, figures: FigureWriter | None = None) -> Path:
+        """`sim.output.results.Results.save`, with figures/ drawn (`write_figures` unless told otherwise)."""
+        return super().save(folder, force, figures or write_figures)
 
     def figures(self) -> dict[str, Figure]:
         """Every run figure that has data, by file stem."""
@@ -77,11 +81,6 @@ def write_figures(scenario: Scenario, tables: Mapping[str, pd.DataFrame], folder
     resolved rules (what `Results.save` and `inmail-sim run` write into figures/)."""
     for stem, fig in draw_run_figures(tables, scenario.resolved_rules()).items():
         save_figure(fig, folder / f"{stem}.png")
-
-
-def install_figure_writer() -> None:
-    """Have results folders saved from now on carry their figures (`write_figures`)."""
-    output_results.set_figure_writer(write_figures)
 
 
 @functools.wraps(experiment.run)
