@@ -9,7 +9,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from ..config.scenario import Behaviour, SimpleBehaviour
+from ..config.scenario import SimpleBehaviour
 from ..rules import Rules
 from ..rules.channels import email_response_probability
 from .candidates import Population
@@ -109,14 +109,3 @@ class SimpleSampler:
         delay = np.where(responds, wait + self.reply_delay[cand], np.inf)
         outcome = outcome_codes(self.quick[cand], self.accepts[cand])
         return DayLifecycles(t + wait, t + delay, delay, outcome, np.full(len(t), np.inf))
-
-
-def make_sampler(spec: Behaviour, rules: Rules, population: Population, streams: Streams) -> Sampler:
-    """The sampler for the scenario's behaviour model; a model with fit scores also orders the population."""
-    if isinstance(spec, SimpleBehaviour):
-        return SimpleSampler(spec, rules, population, streams)
-    from .segmented import SegmentedSampler
-
-    sampler = SegmentedSampler(spec, rules, population, streams)
-    population.prioritise(sampler.fit)
-    return sampler

@@ -15,10 +15,11 @@ import simpy
 from ..config.scenario import Scenario
 from ..rules import Calendar, Cost
 from ..rules.ledger import CreditLedger, Movement
-from .behaviour import NO_RESPONSE, Lifecycle, Sampler, make_sampler
+from .behaviour import NO_RESPONSE, Lifecycle, Sampler
 from .candidates import Population
 from .events import urgent
 from .recruiter import Recruiter
+from .samplers import make_sampler
 from .staffing import build_accounts, staff
 from .state import start_reference
 from .streams import Streams

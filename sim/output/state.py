@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..config.scenario import Scenario, load_scenario
-from ..model.behaviour import NO_RESPONSE, make_sampler
+from ..model.behaviour import NO_RESPONSE
 from ..model.candidates import Population
+from ..model.samplers import make_sampler
 from ..model.staffing import build_accounts, staff
 from ..model.streams import Streams
 from ..rules import Calendar, ResponseRatePolicy, Rules

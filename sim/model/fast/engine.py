@@ -47,9 +47,10 @@ from ...config.scenario import Scenario
 from ...rules import Calendar, PolicyState, Seat
 from ...rules.ledger import Movement
 from ...rules.policy import rates_are_low, trailing_rates, window_end, window_start
-from ..behaviour import OUTCOMES, Sampler, SimpleSampler, make_sampler
+from ..behaviour import OUTCOMES, Sampler, SimpleSampler
 from ..candidates import Population
 from ..events import urgent
+from ..samplers import make_sampler
 from ..segmented import SegmentedSampler
 from ..staffing import build_accounts, staff
 from ..state import start_fast

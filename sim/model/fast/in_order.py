@@ -158,16 +158,14 @@ def decide(
     credits), with the credits due back applied before each attempt in (time, key) order. `rooms` is what
     the rules say each seat may still send today (`send_rooms`)."""
     t, _, key, _ = plan
-    n = len(t)
+    n, n_cand = len(t), len(conn_window)
     tl, kl, sl, al, bl = t.tolist(), key.tolist(), seat.tolist(), account.tolist(), bulk.tolist()
     conn, opn = conn_window.tolist(), open_window.tolist()
-    n_cand = len(conn)
     restricted, one_to_one = rooms.restricted.tolist(), rooms.one_to_one.tolist()
     daily, send, free, credit_room = (r.tolist() for r in (rooms.daily, rooms.send, rooms.open_profile, rooms.credits))
     credits = _Credits(engine, old)
     balance, heap, next_time, spent_by = credits.balance, credits.heap, credits.next_time, credits.spent
     refunds = _SameDay(engine, day, plan, personalised, bulk)
-    same_day = refunds.possible
     ok, reason, costs = bytearray(n), bytearray(n), bytearray(n_cand)
     sent, drawn = 0, n
     for i in range(n):
@@ -202,7 +200,7 @@ def decide(
                 credit_room[sid] -= 1
                 balance[a] -= 1
                 spent_by[a](sent)
-                if same_day:
+                if refunds.possible:
                     refunds.after_spend(credits, i, ti, sent, sid, a)
             else:
                 free[sid] -= 1
