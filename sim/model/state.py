@@ -130,7 +130,7 @@ def start_reference(model: Outreach) -> list[Carried]:
 
 
 def _carried_response(model: Outreach, account: Account, c: Carried) -> None:
-    if c.sender >= 0:
+    if c.sender >= 0 and c.counted:  # a reply the rules count as a response, as seat_days counts them
         model.responses[c.sender, int(model.env.now)] += 1
     if c.counted:
         account.response(c.seat, c.sent_at)
@@ -150,7 +150,7 @@ def start_fast(engine: FastOutreach) -> list[Carried]:
     base = -4 * (len(engine.senders) + len(carried) + 1)
     for j, c in enumerate(carried):
         if c.responds_at < engine.horizon:
-            if c.sender >= 0:
+            if c.sender >= 0 and c.counted:
                 engine.responses[c.sender, int(c.responds_at)] += 1
             if c.counted:
                 day = int(c.responds_at)
