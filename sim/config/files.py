@@ -20,13 +20,15 @@ class TooLargeError(OSError):
 def read_bounded(path: str | Path, limit: int) -> bytes:
     """The bytes of the regular file at `path`; NotAFileError for anything else, TooLargeError beyond `limit`
     bytes (only `limit` + 1 are ever read). Other failures raise the OSError that says why."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens at once instead of waiting for a writer
+    nonblock = getattr(os, "O_NONBLOCK", 0)  # POSIX: a FIFO opens at once instead of waiting for a writer
+    fd = os.open(path, os.O_RDONLY | nonblock)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
             raise NotAFileError(f"{path} is {kind}")
-        os.set_blocking(fd, True)
+        if nonblock:
+            os.set_blocking(fd, True)
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
