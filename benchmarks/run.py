@@ -95,7 +95,7 @@ def one_run(engine: str, seats: int, days: int, tables: bool, path: str = "refer
     out = model.run()
     done = time.perf_counter()
     rss_run = _maxrss_mb()
-    kpis = replication_kpis(out, scenario.resolved_rules().response_kinds)
+    kpis = replication_kpis(out, scenario.resolved_rules())
     result: dict[str, Any] = {
         "engine": engine,
         "path": path,

@@ -40,3 +40,12 @@ def test_both_engines_do_the_same_work_but_the_fast_one_schedules_o_of_days_even
     assert fast["messages"] == reference["messages"]
     assert fast["inmails_sent"] == reference["inmails_sent"]
     assert fast["events"] <= 90 + 3 < reference["events"]
+
+
+def test_the_benchmark_measures_a_workload_with_its_tables() -> None:
+    """`make bench` runs each workload through `one_run` (engine, KPIs and tables): a change to the API it
+    calls breaks the benchmark, and this test, not only `make bench`."""
+    import run as bench
+
+    measured = bench.one_run("fast", 10, 10, True, "reference")
+    assert measured["messages"] > 0 and measured["tables_seconds"] >= 0
