@@ -21,7 +21,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--window-days",
         type=float,
         help="responses count only within this many days of sending (default 30 for a LinkedIn export, "
-        "none for an analytics.csv; 0 for none)",
+        "the scenario's report window for an analytics.csv; 0 for none)",
     )
     p.add_argument("--checks", type=int, default=40, help="simulator runs of the posterior-predictive check (0: none)")
     p.add_argument("--seed", type=int, help="seed of the replays (default: the scenario's)")

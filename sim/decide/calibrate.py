@@ -16,6 +16,8 @@ import numpy as np
 
 from ..config.scenario import Scenario
 from ..config.segments import SegmentedBehaviour
+from ..rules import preset
+from ..rules.report import report_window
 from .calibrate_check import Check, predictive_check
 from .calibrate_export import Export, read_export
 from .calibrate_fit import (
@@ -31,7 +33,7 @@ from .calibrate_fit import (
 from .calibrate_params import Setting, fitted_behaviour, not_identified, response_ceiling, settings, weekdays_shown
 from .calibrate_replay import Periods, Replay, periods_of, replay_dates, simulate_replay
 
-LINKEDIN_WINDOW_DAYS = 30.0  # LinkedIn's report counts responses within 30 days of sending
+LINKEDIN_PRESET = "linkedin-current"  # the rules whose report window a LinkedIn export has (30 days)
 
 
 @dataclass
@@ -77,10 +79,13 @@ class Calibration:
         }
 
 
-def _window(export: Export, window: float | None) -> float | None:
+def _window(export: Export, window: float | None, scenario: Scenario) -> float | None:
+    """Days within which the export counts a response: `window` when given (0: none), else LinkedIn's report
+    window for a LinkedIn export and the scenario's rules' for an analytics.csv (the run wrote it so)."""
     if window is not None:
         return window if window > 0 else None
-    return LINKEDIN_WINDOW_DAYS if export.layout == "linkedin" else None
+    rules = preset(LINKEDIN_PRESET) if export.layout == "linkedin" else scenario.resolved_rules()
+    return report_window(rules)
 
 
 def _fit_responses(
@@ -104,13 +109,14 @@ def calibrate(
     seed: int | None = None,
 ) -> Calibration:
     """Fit `scenario`'s behaviour to the export at `export_path`. `as_of`: the export date (default: see
-    `replay_dates`); `window`: days within which a response counts (default 30 for a LinkedIn export, none
-    for an analytics.csv; 0 for none); `draws`: simulator runs of the predictive check (0 skips it)."""
+    `replay_dates`); `window`: days within which a response counts (default LinkedIn's report window, 30
+    days, for a LinkedIn export and the scenario's rules' report window for an analytics.csv; 0 for none);
+    `draws`: simulator runs of the predictive check (0 skips it)."""
     export = read_export(export_path)
     seed = scenario.seed if seed is None else seed
     sim_start, as_of = replay_dates(export, scenario, as_of)
     _check_as_of(export, as_of)
-    window = _window(export, window)
+    window = _window(export, window, scenario)
     periods = periods_of(export, sim_start)
     replay = simulate_replay(scenario, export, periods, sim_start, as_of, window, seed)
     model, x_hat, shown = _fit_responses(scenario, export, periods, replay)
@@ -123,7 +129,10 @@ def calibrate(
     rows = export.rows
     expected = model.curve(x_hat)[periods.row_period]
     spread = seat_spread(
-        rows["sent"].to_numpy(float), (rows["accepted"] + rows["declined"]).to_numpy(float), expected, len(model.names)
+        rows["sent"].to_numpy(float),
+        (rows["accepted"] + rows["declined"] + rows["quick_replies"]).to_numpy(float),
+        expected,
+        len(model.names),
     )
     check = None
     if draws > 0:

@@ -11,9 +11,11 @@ Column mapping (case, spaces, underscores and a trailing "(#)" or "(%)" do not m
 | sent | `sent` | `inmails sent`, `sent`, `total inmails sent` |
 | accepted | `accepted` | `inmails accepted`, `accepted` |
 | declined | `declined` | `inmails declined`, `declined` |
+| quick replies | `quick_replies` (optional) | `inmails quick replies`, `quick replies` (optional) |
 | pending | `pending` (optional; checked) | `inmails pending`, `pending` (optional; checked) |
 
-Known columns that calibration does not use (account, response rate, credits, balance) are listed as
+A quick reply is a response to the behaviour model whatever the rules count. Known columns that calibration
+does not use (account, responses, response rate, credits, balance) are listed as
 ignored; any other column is reported as unknown. Dates are ISO (`2026-01-05`) or `MM/DD/YYYY`.
 """
 
@@ -43,9 +45,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "sent": ("sent", "inmails sent", "total inmails sent"),
     "accepted": ("accepted", "inmails accepted"),
     "declined": ("declined", "inmails declined"),
+    "quick_replies": ("quick replies", "inmails quick replies", "quick reply"),
     "pending": ("pending", "inmails pending"),
 }
 IGNORED = (
+    "responses",
     "response rate",
     "inmail response rate",
     "credits spent",
@@ -55,7 +59,7 @@ IGNORED = (
     "credits",
     "period",
 )
-COUNTS = ("sent", "accepted", "declined", "pending")
+COUNTS = ("sent", "accepted", "declined", "quick_replies", "pending")
 
 
 class ExportError(ValueError):
@@ -72,7 +76,7 @@ class Export:
 
     path: Path
     layout: str  # "analytics" (ISO weeks) or "linkedin" (period columns)
-    rows: pd.DataFrame  # line, seat, start, end (exclusive), sent, accepted, declined, pending
+    rows: pd.DataFrame  # line, seat, start, end (exclusive), sent, accepted, declined, quick_replies, pending
     columns: dict[str, str]  # meaning -> the column it was read from
     ignored: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
@@ -237,17 +241,21 @@ class _RowReader:
     def _consistent(
         self, line: int, seat: str, period: tuple[date, date], counts: dict[str, float]
     ) -> dict[str, Any] | None:
-        responses = counts["accepted"] + counts["declined"]
+        quick = counts.get("quick_replies", 0.0)
+        responses = counts["accepted"] + counts["declined"] + quick
+        answers = "accepted + declined" + (" + quick replies" if "quick_replies" in counts else "")
         if responses > counts["sent"] + 1e-9:
             self._bad(
                 line,
                 "accepted",
-                f"accepted + declined ({responses:g}) exceeds sent ({counts['sent']:g}): more responses than sends",
+                f"{answers} ({responses:g}) exceeds sent ({counts['sent']:g}): more responses than sends",
             )
             return None
         pending = counts["sent"] - responses
         if "pending" in counts and abs(counts["pending"] - pending) > 0.01 * max(1.0, counts["sent"]):
-            self._bad(line, "pending", f"{counts['pending']:g} but sent - accepted - declined = {pending:g}")
+            self._bad(
+                line, "pending", f"{counts['pending']:g} but sent - {answers.replace(' + ', ' - ')} = {pending:g}"
+            )
             return None
         return {
             "line": line,
@@ -257,6 +265,7 @@ class _RowReader:
             "sent": counts["sent"],
             "accepted": counts["accepted"],
             "declined": counts["declined"],
+            "quick_replies": quick,
             "pending": pending,
         }
 

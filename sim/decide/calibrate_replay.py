@@ -34,12 +34,13 @@ class Periods:
     sent: np.ndarray
     accepted: np.ndarray
     declined: np.ndarray
+    quick_replies: np.ndarray
     row_period: np.ndarray
     labels: list[str]
 
     @property
     def responded(self) -> np.ndarray:
-        return np.asarray(self.accepted + self.declined)
+        return np.asarray(self.accepted + self.declined + self.quick_replies)
 
 
 @dataclass
@@ -109,6 +110,7 @@ def periods_of(export: Export, sim_start: date) -> Periods:
         sent=total("sent"),
         accepted=total("accepted"),
         declined=total("declined"),
+        quick_replies=total("quick_replies"),
         row_period=row_period,
         labels=labels,
     )

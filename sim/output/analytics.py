@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
+from ..rules import Rules
+from ..rules.report import reported_answered
 from .kpis import INMAIL_COSTS as _INMAIL_COSTS
 
 
@@ -71,22 +74,50 @@ def seat_week_sums(
     return frame
 
 
-def _inmail_weeks(inmails: pd.DataFrame, start: date) -> pd.DataFrame:
-    """InMails sent, accepted and declined per account, seat and ISO week of sending."""
+def report_outcomes(
+    rules: Rules, outcome: np.ndarray, labels: Sequence[str], sent_at: np.ndarray, responded_at: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per InMail, 1 where the report shows it accepted, declined, quick-replied, or as a response its rate
+    counts (`outcome`: codes into `labels`): only responses within the report window (`sim.rules.report`)."""
+    shown = reported_answered(rules, sent_at, responded_at)
+    codes = np.asarray(outcome, dtype=np.int64)
+
+    def among(kinds: Sequence[str]) -> np.ndarray:
+        wanted = [i for i, label in enumerate(labels) if label in kinds]
+        return (shown & np.isin(codes, wanted)).astype(np.int64)
+
+    counted = [label for label in labels if rules.counts_as_response(label)]
+    return {
+        "accepted": among(["accepted"]),
+        "declined": among(["declined"]),
+        "quick_replies": among(["quick_reply"]),
+        "responses": among(counted),
+    }
+
+
+def _inmail_weeks(inmails: pd.DataFrame, start: date, rules: Rules) -> pd.DataFrame:
+    """InMails sent, and those the report shows answered (`report_outcomes`), per account, seat and ISO week
+    of sending."""
     im = inmails[inmails["cost"].isin(_INMAIL_COSTS)]
-    outcome = im["outcome"].astype(str)
+    outcome = pd.Categorical(im["outcome"].astype(str))
+    answered = report_outcomes(
+        rules,
+        outcome.codes,
+        list(outcome.categories),
+        im["sent_at"].to_numpy(dtype=np.float64),
+        im["responded_at"].to_numpy(dtype=np.float64, na_value=np.nan),
+    )
     frame = pd.DataFrame(
         {
             "account": im["account"],
             "seat": im["seat"],
             "week": _iso_weeks(np.floor(im["sent_at"].to_numpy()).astype(np.int64), start),
-            "accepted": (outcome == "accepted").to_numpy(dtype=np.int64),
-            "declined": (outcome == "declined").to_numpy(dtype=np.int64),
+            **answered,
         }
     )
     weeks = (
         frame.groupby(["account", "seat", "week"], observed=True)
-        .agg(sent=("accepted", "size"), accepted=("accepted", "sum"), declined=("declined", "sum"))
+        .agg(sent=("accepted", "size"), **{name: (name, "sum") for name in answered})
         .reset_index()
     )
     weeks["week"] = weeks["week"].astype(str)
@@ -123,17 +154,28 @@ def _sum_parts(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).groupby(keys, sort=False).sum().reset_index()
 
 
-def analytics(tables: dict[str, pd.DataFrame], start: date) -> pd.DataFrame:
-    """Per seat and ISO week, shaped like LinkedIn Recruiter's InMail report, averaged over replications.
+def analytics(tables: dict[str, pd.DataFrame], start: date, rules: Rules) -> pd.DataFrame:
+    """Per seat and ISO week, shaped like LinkedIn Recruiter's InMail report, averaged over replications;
+    responses as the report shows them (`report_outcomes`: within its window).
 
     Rows with seat 'all' carry the account's pool figures (expired credits and the week-end balance)."""
     reps = max(1, int(tables["seat_days"]["replication"].nunique()))
-    seat_weeks = _inmail_weeks(tables["inmails"], start)
+    seat_weeks = _inmail_weeks(tables["inmails"], start, rules)
     moved = _credit_weeks(tables["credits"], start)
     return _analytics_report(seat_weeks, moved, tables["account_days"], reps)
 
 
-COUNT_COLUMNS = ("sent", "accepted", "declined", "pending", "credits_spent", "credits_refunded", "credits_expired")
+COUNT_COLUMNS = (
+    "sent",
+    "accepted",
+    "declined",
+    "quick_replies",
+    "pending",
+    "responses",
+    "credits_spent",
+    "credits_refunded",
+    "credits_expired",
+)
 
 
 def _pool_weeks(account_days: pd.DataFrame) -> pd.DataFrame:
@@ -157,7 +199,11 @@ def _analytics_report(
     seat_weeks: pd.DataFrame, moved: pd.DataFrame, account_days: pd.DataFrame, reps: int
 ) -> pd.DataFrame:
     seat_weeks = seat_weeks.copy()
-    seat_weeks["pending"] = seat_weeks["sent"] - seat_weeks["accepted"] - seat_weeks["declined"]
+    for col in ("accepted", "declined", "quick_replies", "responses"):
+        if col not in seat_weeks:
+            seat_weeks[col] = 0
+    answered = seat_weeks["accepted"] + seat_weeks["declined"] + seat_weeks["quick_replies"]
+    seat_weeks["pending"] = seat_weeks["sent"] - answered
     report = seat_weeks.merge(moved, on=["account", "seat", "week"], how="outer").fillna(0)
     report["seat"] = report["seat"].astype(np.int64).astype(str)
     report = pd.concat([report, _pool_weeks(account_days)], ignore_index=True)
@@ -169,6 +215,6 @@ def _analytics_report(
     for col in count_cols:
         report[col] = report[col] / reps
     report["balance_end"] = report["balance_end"] / reps
-    report["response_rate"] = (report["accepted"] + report["declined"]) / report["sent"].where(report["sent"] > 0)
-    cols = ["account", "seat", "week", "sent", "accepted", "declined", "pending", "response_rate", *count_cols[4:]]
+    report["response_rate"] = report["responses"] / report["sent"].where(report["sent"] > 0)
+    cols = ["account", "seat", "week", *count_cols[:6], "response_rate", *count_cols[6:]]
     return report[[*cols, "balance_end"]].sort_values(["account", "week", "seat"]).reset_index(drop=True)

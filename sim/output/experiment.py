@@ -300,7 +300,7 @@ class _Stream:
 
 
 _SEAT_WEEKS = {"account": "str", "seat": "int64", "week": "str", "sent": "int64", "accepted": "int64",
-               "declined": "int64"}  # fmt: skip
+               "declined": "int64", "quick_replies": "int64", "responses": "int64"}  # fmt: skip
 _CREDIT_WEEKS = {"account": "str", "seat": "int64", "week": "str", "credits_spent": "int64",
                  "credits_refunded": "int64"}  # fmt: skip
 

@@ -112,7 +112,7 @@ class Results:
         return pd.DataFrame.from_dict(self.summary(), orient="index")
 
     def analytics(self) -> pd.DataFrame:
-        return analytics(self.tables, self.scenario.start)
+        return analytics(self.tables, self.scenario.start, self.scenario.resolved_rules())
 
     def save(self, folder: str | Path, force: bool = False, figures: FigureWriter | None = None) -> Path:
         """Write the results folder `folder` atomically, as `inmail-sim run` does (`sim.output.storage`): into

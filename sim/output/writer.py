@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from ..config.scenario import Scenario
-from .analytics import _credit_weeks, _inmail_weeks, _sum_parts, seat_week_sums
+from .analytics import _credit_weeks, _inmail_weeks, _sum_parts, report_outcomes, seat_week_sums
 from .background import BackgroundWrites
 from .kpis import INMAIL_COSTS as _INMAIL_COSTS
 from .pieces import credits_piece, inmails_piece, label_codes
@@ -255,6 +255,7 @@ class ReplicationWriter:
         self.replication = replication
         self.start = pd.Timestamp(scenario.start)
         self.scenario = scenario
+        self.rules = scenario.resolved_rules()
         self._first_account = ""
         self._held: dict[str, list[dict[str, np.ndarray]]] = {}
         self._labels: tuple[np.ndarray, np.ndarray] | None = None
@@ -289,11 +290,13 @@ class ReplicationWriter:
         cost = np.asarray(columns["cost"], dtype=np.int64)
         inmail = np.isin(cost, [i for i, c in enumerate(labels["cost"]) if c in _INMAIL_COSTS])
         if inmail.any():
-            outcome = np.asarray(columns["outcome"], dtype=np.int64)[inmail]
-
-            def outcome_is(label: str) -> np.ndarray:
-                return np.isin(outcome, [i for i, o in enumerate(labels["outcome"]) if o == label])
-
+            answered = report_outcomes(
+                self.rules,
+                np.asarray(columns["outcome"], dtype=np.int64)[inmail],
+                list(labels["outcome"]),
+                np.asarray(columns["sent_at"], dtype=np.float64)[inmail],
+                np.asarray(columns["responded_at"], dtype=np.float64)[inmail],
+            )
             sender = np.asarray(columns["sender"], dtype=np.int64)[inmail]
             names, position = self._senders["account"]
             self._add_inmail_weeks(
@@ -303,7 +306,7 @@ class ReplicationWriter:
                     np.asarray(columns["seat"])[inmail],
                     np.floor(np.asarray(columns["sent_at"])[inmail]).astype(np.int64),
                     self.scenario.start,
-                    {"sent": None, "accepted": outcome_is("accepted"), "declined": outcome_is("declined")},
+                    {"sent": None, **answered},
                 )
             )
         self.figure_inmails.append(self._response_delays(columns, coded["channel"]))
@@ -357,7 +360,7 @@ class ReplicationWriter:
     def add_inmails(self, frame: pd.DataFrame) -> None:
         frame = as_run_table(frame)
         if frame["cost"].isin(_INMAIL_COSTS).any():
-            self.inmail_weeks.append(_inmail_weeks(frame, self.scenario.start))
+            self.inmail_weeks.append(_inmail_weeks(frame, self.scenario.start, self.rules))
             if len(self.inmail_weeks) > 16:
                 self.inmail_weeks = [_sum_parts(self.inmail_weeks)]
         self.figure_inmails.append(_figure_inmails(frame))

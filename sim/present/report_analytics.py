@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from ..output.analytics import COUNT_COLUMNS
+from ..rules.captions import RuleValues, report_window_text
 from .report_html import TABLE_ROWS, _table
 from .words import _esc, _num, _pct
 
@@ -28,22 +29,27 @@ def _analytics_formats(frame: pd.DataFrame) -> dict[str, Any]:
 
 def _with_rate(frame: pd.DataFrame) -> pd.DataFrame:
     sent = frame["sent"].where(frame["sent"] > 0)
-    frame["response_rate"] = (frame["accepted"] + frame["declined"]) / sent
+    responses = frame["responses"] if "responses" in frame else frame["accepted"] + frame["declined"]
+    frame["response_rate"] = responses / sent
     return frame
 
 
-def analytics_html(path: Path, replications: int | None) -> str:
-    """The analytics table, whole when short; otherwise the team's weeks and each seat's totals."""
+def analytics_html(path: Path, replications: int | None, rules: RuleValues | None = None) -> str:
+    """The analytics table, whole when short; otherwise the team's weeks and each seat's totals. `rules`: the
+    resolved rules, for which responses the table shows."""
     if not path.is_file():
         return '<p class="note">No analytics.csv in this folder.</p>'
     table = pd.read_csv(path, dtype={"seat": str})
     per = f"mean per replication over {replications} replications" if replications and replications > 1 else ""
     intro = (
         "<p>The shape of LinkedIn Recruiter's InMail report: per seat and ISO week, InMails sent, accepted, "
-        "declined and still pending, the response rate, and credits spent and refunded; rows with seat "
-        "<code>all</code> carry the pool's expired credits and its balance at the week's end"
+        "declined, quick-replied and still pending, the responses the response rate counts and the rate, and "
+        "credits spent and refunded; rows with seat <code>all</code> carry the pool's expired credits and its "
+        "balance at the week's end"
         + (f" ({_esc(per)})" if per else "")
-        + ".</p>"
+        + ". "
+        + _esc(report_window_text(rules or {}))
+        + "</p>"
     )
     if len(table) <= ANALYTICS_FULL_ROWS:
         return intro + _table(table, _analytics_formats(table), left=("account", "seat", "week"))

@@ -106,7 +106,7 @@ def _run_report(folder: Path, rebuild: bool, notes: list[str]) -> str:
             + _kpi_table(kpis, [*[k for k in HEADLINE if k in kpis], *others], ctx.start)
             + "</details>",
         ),
-        ("InMail analytics", analytics_html(folder / "analytics.csv", reps)),
+        ("InMail analytics", analytics_html(folder / "analytics.csv", reps, run_rules(resolved))),
         ("Figures", _figures_html(figures)),
     ]
     subtitle = (

@@ -93,6 +93,21 @@ def refund_caption(rules: RuleValues) -> str:
     return ""
 
 
+def report_window_text(rules: RuleValues) -> str:
+    """Which responses the InMail report (analytics.csv) shows, in a sentence; "" when the rules do not say
+    (a results folder from before the report window was a rule value)."""
+    values = _values(rules)
+    if "report_window_days" not in values:
+        return ""
+    window = values["report_window_days"]
+    if window is None:
+        return "A response shows in the report whenever it came (these rules set no report window)."
+    return (
+        f"A response shows in the report only when it came within {days_text(window)} of sending, as on "
+        "LinkedIn's own report; a later one stays pending there (the refund and response-rate rules still see it)."
+    )
+
+
 def trailing_window_text(rules: RuleValues) -> str:
     """The response-rate rule's window in words: "the trailing 14 days"."""
     window = _values(rules).get("policy_window_days")

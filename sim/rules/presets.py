@@ -150,6 +150,11 @@ class Rules(BaseModel):
     reminder_after_days: DaysLimit = Field(
         None, description="automatic reminder for an unread InMail (null or off: none)"
     )
+    report_window_days: DaysLimit = Field(
+        None,
+        description="the InMail report (analytics.csv) counts a response only when it came within this many days "
+        "of sending; later ones stay pending (null or off: whenever it came)",
+    )
     inmail_vs_email: Number = Field(1.3, gt=0, le=100, description="InMail response probability over email's")
     untranslated_shows_english: StrictBool = Field(True, description="an untranslated message shows in English")
 
@@ -226,6 +231,7 @@ _CURRENT = Rules(
     open_profile_free=True,
     open_profile_monthly_allowance=800,
     reminder_after_days=3,
+    report_window_days=30,
 )
 
 PRESETS: dict[str, Rules] = {r.name: r for r in (_SEED, _CURRENT)}
@@ -254,6 +260,7 @@ SOURCES: dict[str, tuple[tuple[str, str], ...]] = {
         ("policy_restricted_daily_allowance", "D"),
         ("first_week_mode", "D"),
         ("seat_monthly_limit", "D"),
+        ("report_window_days", "D"),  # the source text's report states no window
         ("*", "T"),
     ),
     "linkedin-current": (

@@ -41,6 +41,21 @@ def test_analytics_layout_is_read(tmp_path: Path) -> None:
     assert "response_rate" in export.ignored and export.unknown == []
 
 
+def test_an_analytics_csv_with_quick_replies_counts_them_as_responses(tmp_path: Path) -> None:
+    """analytics.csv since the report window: quick_replies and responses columns; pending is sent less
+    accepted, declined and quick replies."""
+    text = (
+        "account,seat,week,sent,accepted,declined,quick_replies,pending,responses,response_rate\n"
+        "contract,0,2026-W02,40,6,4,2,28,12,0.3\n"
+    )
+    export = read_export(_write(tmp_path, text))
+    assert export.rows["quick_replies"].tolist() == [2] and export.rows["pending"].tolist() == [28]
+    assert "responses" in export.ignored and export.unknown == []
+    bad = text.replace(",28,12,", ",30,12,")
+    with pytest.raises(ExportError, match="pending"):
+        read_export(_write(tmp_path, bad, "bad.csv"))
+
+
 def test_linkedin_layout_maps_its_columns_and_reports_unknown_ones(tmp_path: Path) -> None:
     text = (
         "Seat Holder,Period Start,Period End,InMails Sent,InMails Accepted,InMails Declined,InMails Pending,"

@@ -39,7 +39,7 @@ TRUE_FACTORS = {"response": 0.12 / 0.2, "delay_scale": 1.5, "accept_share": 0.45
 def _export(truth: Scenario, seed: int, path: Path) -> Path:
     """One replication of `truth` written as its analytics.csv (whole counts: one team's report)."""
     _, tables = run_replication(truth, 0, seed, tables=True)
-    analytics(tables, truth.start).to_csv(path, index=False)
+    analytics(tables, truth.start, truth.resolved_rules()).to_csv(path, index=False)
     return path
 
 

@@ -135,3 +135,12 @@ def test_plan_credit_text_of_an_unknown_plan_says_nothing() -> None:
     assert plan_credit_text("custom", 1, {"plans": {"custom": {"monthly_credits": 7}}}) == (
         "; 7 credits a month for the account holder"
     )
+
+
+def test_report_window_caption_names_the_window_or_says_there_is_none() -> None:
+    from sim.rules import preset
+    from sim.rules.captions import report_window_text
+
+    assert "within 30 days of sending" in report_window_text(preset("linkedin-current"))
+    assert "whenever it came" in report_window_text(preset("seed"))
+    assert report_window_text({}) == ""  # an older results folder: nothing claimed
