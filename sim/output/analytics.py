@@ -199,9 +199,6 @@ def _analytics_report(
     seat_weeks: pd.DataFrame, moved: pd.DataFrame, account_days: pd.DataFrame, reps: int
 ) -> pd.DataFrame:
     seat_weeks = seat_weeks.copy()
-    for col in ("accepted", "declined", "quick_replies", "responses"):
-        if col not in seat_weeks:
-            seat_weeks[col] = 0
     answered = seat_weeks["accepted"] + seat_weeks["declined"] + seat_weeks["quick_replies"]
     seat_weeks["pending"] = seat_weeks["sent"] - answered
     report = seat_weeks.merge(moved, on=["account", "seat", "week"], how="outer").fillna(0)

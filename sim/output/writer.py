@@ -290,11 +290,12 @@ class ReplicationWriter:
         cost = np.asarray(columns["cost"], dtype=np.int64)
         inmail = np.isin(cost, [i for i, c in enumerate(labels["cost"]) if c in _INMAIL_COSTS])
         if inmail.any():
+            sent_at = np.asarray(columns["sent_at"], dtype=np.float64)[inmail]
             answered = report_outcomes(
                 self.rules,
                 np.asarray(columns["outcome"], dtype=np.int64)[inmail],
                 list(labels["outcome"]),
-                np.asarray(columns["sent_at"], dtype=np.float64)[inmail],
+                sent_at,
                 np.asarray(columns["responded_at"], dtype=np.float64)[inmail],
             )
             sender = np.asarray(columns["sender"], dtype=np.int64)[inmail]
@@ -304,7 +305,7 @@ class ReplicationWriter:
                     position[sender],
                     names,
                     np.asarray(columns["seat"])[inmail],
-                    np.floor(np.asarray(columns["sent_at"])[inmail]).astype(np.int64),
+                    np.floor(sent_at).astype(np.int64),
                     self.scenario.start,
                     {"sent": None, **answered},
                 )
