@@ -21,6 +21,7 @@ _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Recommendation: {{ name }}</title>
 <style>
 body { font-family: system-ui, sans-serif; max-width: 1100px; margin: 2em auto; color: #222; line-height: 1.45; }
+.scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child, td.text { text-align: left; }
@@ -35,10 +36,10 @@ tr.chosen { background: #fdf1e6; font-weight: 600; }
 <p class="note">Means over replications with {{ level }}% confidence intervals; probabilities with
 {{ level }}% Wilson intervals and the one-sided {{ level }}% Wilson upper bound ("at most") that decides whether
 a plan keeps a limit; a plan breaks it when the one-sided lower bound is past it.</p>
-<table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
+<div class="scroll"><table><tr>{% for c in columns %}<th>{{ c }}</th>{% endfor %}</tr>
 {% for row in rows %}<tr class="{{ row.state }}">{% for v in row.cells %}
 <td{% if loop.index in (2, 3) %} class="text"{% endif %}>{{ v }}</td>{% endfor %}</tr>
-{% endfor %}</table>
+{% endfor %}</table></div>
 {% if hidden %}<p class="note">{{ hidden }} more plans in ranked.csv.</p>{% endif %}
 <h2>The question</h2>
 <ul>

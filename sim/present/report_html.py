@@ -62,7 +62,12 @@ def _table(frame: pd.DataFrame, formats: Mapping[str, Any] | None = None, left: 
             )
             cells.append(f'<td class="{"l" if col in lefts else ""}">{text if fmt else _esc(text)}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return _scroll(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+
+def _scroll(table: str) -> str:
+    """A wide table scrolls inside its own box, so the page keeps its width at any column count."""
+    return f'<div class="scroll">{table}</div>'
 
 
 def _kpi_table(kpis: Mapping[str, Mapping[str, Any]], names: Iterable[str], start: Any = None) -> str:

@@ -12,7 +12,7 @@ import pandas as pd
 from ..output.kpis import BY_NAME, HEADLINE, KPIS
 from ..rules.captions import figure_rules
 from .report_folder import _read_json, _read_yaml, run_rules
-from .report_html import TABLE_ROWS, _existing_figures, _Figure, _figures_html, _page, _png_of, _words_table
+from .report_html import TABLE_ROWS, _existing_figures, _Figure, _figures_html, _page, _png_of, _scroll, _words_table
 from .scenario_words import describe_scenario
 from .words import _esc, _humanise, _sentence, format_kpi
 
@@ -159,5 +159,6 @@ def _points_table(points: pd.DataFrame, factors: Sequence[str], labels: Mapping[
     )
     return (
         '<p class="note">Mean over replications, with the 95% confidence interval below it.</p>'
-        f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{note}"
+        + _scroll(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+        + note
     )
