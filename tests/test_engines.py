@@ -230,7 +230,7 @@ def test_population_assign_takes_what_peek_and_take_would(
         return
     assert positions is not None
     assert many.commit(positions).tolist() == expected
-    np.testing.assert_array_equal(many.contacted, one.contacted)
+    np.testing.assert_array_equal(many.contacted[:], one.contacted[:])
     assert (many.peek("inmail", 0), many.peek("email", 0)) == (one.peek("inmail", 0), one.peek("email", 0))
 
 
@@ -554,7 +554,9 @@ def test_simple_sample_day_matches_the_samplers_own_sample() -> None:
     for i in range(n):
         life = sampler.sample(int(cand[i]), model.senders[0].message(float(t[i]), 0, False, True))
         assert (life.read_at, life.responded_at, life.response_delay) == (
-            day.read_at[i], day.responded_at[i], day.response_delay[i]
+            day.read_at[i],
+            day.responded_at[i],
+            day.response_delay[i],
         )
         if life.outcome != "none":
             assert codes[life.outcome] == day.outcome[i]
@@ -653,13 +655,22 @@ def test_refreshing_pool_gives_identical_tables_and_contacts_arrivals_only_once_
     assert out.blocked["no_candidates"].sum() > 0  # arrivals are fewer than the team's attempts
 
 
-def test_pool_without_arrivals_keeps_its_contact_order() -> None:
-    """`arrivals_per_day: 0` (the default) draws the same candidates in the same order as before it existed."""
+def test_candidates_are_numbered_in_contact_order() -> None:
+    """Without fit scores the contact order is the candidates' numbering: each channel takes the lowest
+    uncontacted number (email the lowest with a known address), and arrivals extend the numbering."""
+    from sim.config.scenario import CandidatesSpec
     from sim.model.candidates import Population
     from sim.model.streams import Streams
 
-    spec = sim.load_scenario(_team(1, 1)).candidates
-    pop = Population(spec, Streams(3, 0), horizon=50)
-    expected = Streams(3, 0)["targeting"].permutation(spec.population)
-    np.testing.assert_array_equal(pop.order, expected)
-    assert pop.size == spec.population
+    spec = CandidatesSpec(population=10, arrivals_per_day=3, known_email_share=0.5)
+    pop = Population(spec, Streams(3, 0), horizon=4)
+    assert pop.size == 19 and pop.order is None
+    assert pop.candidates(slice(2, 6)).tolist() == [2, 3, 4, 5]
+    taken = []
+    while (c := pop.peek("inmail", 0)) is not None:
+        pop.take(c)
+        taken.append(c)
+    assert taken == list(range(10))  # day 0: the initial pool only
+    assert pop.peek("inmail", 1) == 10  # the day's three arrivals are 10, 11 and 12
+    known = [c for c in range(10, 16) if pop.known_email[c]]
+    assert pop.peek("email", 2) == (known[0] if known else None)

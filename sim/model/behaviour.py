@@ -13,6 +13,7 @@ from ..config.scenario import SimpleBehaviour
 from ..rules import Rules
 from ..rules.channels import email_response_probability
 from .candidates import Population
+from .drawn import below, uniform, zeros
 from .streams import Streams
 
 NO_RESPONSE = "none"
@@ -68,44 +69,47 @@ class Sampler(Protocol):
 
 
 class SimpleSampler:
-    """Every candidate alike. Each candidate's delays and answers are drawn once, up front, from their own
-    streams, so two scenarios with the same seed see the same candidates answer the same way."""
+    """Every candidate alike. Each candidate's delays and answers are drawn once, from their own streams, as
+    the pool reaches them (columns of the population), so two scenarios with the same seed see the same
+    candidates answer the same way."""
 
     def __init__(self, spec: SimpleBehaviour, rules: Rules, population: Population, streams: Streams) -> None:
-        n = population.size
         self.p_inmail = spec.response_probability
         self.p_email = email_response_probability(rules, spec.response_probability)
         self.accept_share = spec.accept_share
-        self.read_delay = spec.read_delay.sample(streams["read"], n)
-        u_response = streams["response"].random(n)
-        self.responds_inmail = u_response < self.p_inmail  # answers, not uniforms: an eighth of the memory
-        self.responds_email = u_response < self.p_email
-        del u_response
-        self.reply_delay = spec.reply_delay.sample(streams["reply_delay"], n)
-        self.accepts = streams["outcome"].random(n) < self.accept_share
-        self.quick = (
-            streams["quick_reply"].random(n) < spec.quick_reply_share if spec.quick_reply_share else np.zeros(n, bool)
+        read, reply = streams["read"], streams["reply_delay"]
+        self.read_delay = population.column(lambda k: spec.read_delay.sample(read, k))
+        self.u_response = population.column(uniform(streams["response"]))
+        self.reply_delay = population.column(lambda k: spec.reply_delay.sample(reply, k))
+        self.accepts = population.column(below(streams["outcome"], spec.accept_share))
+        share = spec.quick_reply_share
+        self.quick = population.column(below(streams["quick_reply"], share) if share else zeros(bool))
+
+    def responds(self, cand: np.ndarray, email: np.ndarray | None = None) -> np.ndarray:
+        """Whether each candidate answers an InMail (or an email where `email`)."""
+        u: np.ndarray = self.u_response[cand]
+        answers: np.ndarray = (
+            u < self.p_inmail if email is None else np.where(email, u < self.p_email, u < self.p_inmail)
         )
+        return answers
+
+    def outcomes(self, cand: np.ndarray) -> np.ndarray:
+        """Each candidate's outcome code should they answer."""
+        return outcome_codes(self.quick[cand], self.accepts[cand])
 
     def sample(self, candidate: int, message: Message) -> Lifecycle:
         t = message.sent_at
-        wait = float(self.read_delay[candidate])
-        responds = self.responds_inmail if message.channel == "inmail" else self.responds_email
-        if not responds[candidate]:
+        wait = float(self.read_delay.at(candidate))
+        p = self.p_inmail if message.channel == "inmail" else self.p_email
+        if not self.u_response.at(candidate) < p:
             return Lifecycle(t + wait, NO_RESPONSE, math.inf)
-        outcome = OUTCOMES[int(outcome_codes(self.quick[candidate], self.accepts[candidate]))]
-        delay = wait + float(self.reply_delay[candidate])
+        outcome = OUTCOMES[int(outcome_codes(self.quick.at(candidate), self.accepts.at(candidate)))]
+        delay = wait + float(self.reply_delay.at(candidate))
         return Lifecycle(t + wait, outcome, t + delay, response_delay=delay)
 
     def sample_day(self, cand: np.ndarray, t: np.ndarray, email: np.ndarray | None = None) -> DayLifecycles:
         """`sample` over arrays of messages (InMails, or emails where `email`), with the same operations (so
         the same floating-point results)."""
         wait = self.read_delay[cand]
-        responds = (
-            self.responds_inmail[cand]
-            if email is None
-            else np.where(email, self.responds_email[cand], self.responds_inmail[cand])
-        )
-        delay = np.where(responds, wait + self.reply_delay[cand], np.inf)
-        outcome = outcome_codes(self.quick[cand], self.accepts[cand])
-        return DayLifecycles(t + wait, t + delay, delay, outcome, np.full(len(t), np.inf))
+        delay = np.where(self.responds(cand, email), wait + self.reply_delay[cand], np.inf)
+        return DayLifecycles(t + wait, t + delay, delay, self.outcomes(cand), np.full(len(t), np.inf))

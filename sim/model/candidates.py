@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from ..config.scenario import CandidatesSpec
+from ..config.scenario import CandidatesSpec, Scenario
+from .drawn import BLOCK, Drawn, below, zeros
 from .streams import Streams
 
 
@@ -24,42 +26,75 @@ def by_score(score: np.ndarray) -> np.ndarray:
     return index
 
 
-class Population:
-    """Candidates' attributes as arrays, and the team's shared contact order.
+def channels(scenario: Scenario) -> tuple[str, ...]:
+    """The channels the scenario's team sends on (each keeps its own place in the contact order)."""
+    return tuple(sorted({group.channel for group in scenario.team}))
 
-    Recruiters take the next uncontacted candidate in `order`; email recruiters skip candidates without a
-    known address. A candidate is never contacted twice in a run, whoever sends. The pool refreshes when
-    `arrivals_per_day` new candidates enter it each day after the first: they join the end of the contact
-    order (in a random order of their own) and can be contacted from the day they arrive.
+
+class Population:
+    """Candidates' attributes, and the team's shared contact order.
+
+    Candidates are numbered in contact order: recruiters take the next uncontacted one; email recruiters skip
+    candidates without a known address. A candidate is never contacted twice in a run, whoever sends. The pool
+    refreshes when `arrivals_per_day` new candidates enter it each day after the first: they join the end of
+    the contact order and can be contacted from the day they arrive. Attributes are drawn in blocks as the
+    contact order reaches them (`Drawn`), and `release` frees the blocks every channel has passed. A behaviour
+    model with fit scores reorders the pool (`prioritise`): then `order` maps positions to candidates and the
+    pool is held whole.
     """
 
-    def __init__(self, spec: CandidatesSpec, streams: Streams, horizon: int = 1) -> None:
+    def __init__(
+        self,
+        spec: CandidatesSpec,
+        streams: Streams,
+        horizon: int = 1,
+        channels: Iterable[str] = ("inmail", "email"),
+        block: int = BLOCK,
+    ) -> None:
         self.initial = spec.population
         self.arrivals = spec.arrivals_per_day
-        n = self.initial + self.arrivals * max(horizon - 1, 0)
-        rng = streams["population"]
+        self.size = self.initial + self.arrivals * max(horizon - 1, 0)
+        self.block = block
+        self.channels = tuple(channels)
+        self._columns: list[Drawn] = []
         shares = [spec.connections.first, spec.connections.second, spec.connections.third]
-        self.size = n
-        self.degree = rng.choice(np.array([1, 2, 3], dtype=np.int8), size=n, p=shares)
-        self.open_profile = rng.random(n) < spec.open_profile_share
-        self.known_email = rng.random(n) < spec.known_email_share
-        targeting = streams["targeting"]
-        blocks = [targeting.permutation(self.initial)]
-        for start in range(self.initial, n, max(self.arrivals, 1)):
-            blocks.append(start + targeting.permutation(self.arrivals))
-        order = np.concatenate(blocks)
-        self.order = order.astype(np.int32) if n < 2**31 else order  # half the memory for the usual sizes
-        self.contacted = np.zeros(n, dtype=bool)
+        degrees, degree = np.array([1, 2, 3], dtype=np.int8), streams["degree"]
+        self.degree = self.column(lambda k: degree.choice(degrees, size=k, p=shares))
+        self.open_profile = self.column(below(streams["open_profile"], spec.open_profile_share))
+        self.known_email = self.column(below(streams["known_email"], spec.known_email_share))
+        self.contacted = self.column(zeros(bool))
+        self.order: np.ndarray | None = None  # None: position p is candidate p
         self._cursor = {"inmail": 0, "email": 0}
 
+    def column(self, draw: Callable[[int], np.ndarray]) -> Drawn:
+        """A per-candidate column of this pool (`draw(k)`: the next k values), released with it."""
+        drawn = Drawn(draw, self.size, self.block)
+        self._columns.append(drawn)
+        return drawn
+
+    def candidates(self, positions: slice | np.ndarray) -> np.ndarray:
+        """The candidates at these positions of the contact order (int64)."""
+        if self.order is not None:
+            return self.order[positions].astype(np.int64)
+        if isinstance(positions, slice):
+            return np.arange(*positions.indices(self.size), dtype=np.int64)
+        return np.asarray(positions, dtype=np.int64)
+
+    def release(self) -> None:
+        """Free the candidates every channel has passed (all contacted); a reordered pool keeps them all."""
+        if self.order is None and self.channels:
+            floor = min(self._cursor[c] for c in self.channels)
+            for drawn in self._columns:
+                drawn.release(floor)
+
     def available(self, day: int) -> int:
-        """How many candidates (a prefix of `order`) are in the pool on `day`."""
+        """How many candidates (a prefix of the contact order) are in the pool on `day`."""
         return min(self.size, self.initial + self.arrivals * max(day, 0))
 
     def prioritise(self, score: np.ndarray) -> None:
-        """Contact the highest-scoring candidates first within each arrival (ties keep the random order)."""
+        """Contact the highest-scoring candidates first within each arrival (ties keep their numbers' order)."""
         bounds = [0, self.initial, *range(self.initial + self.arrivals, self.size + 1, max(self.arrivals, 1))]
-        order = self.order.copy()
+        order = np.arange(self.size, dtype=np.int32 if self.size < 2**31 else np.int64)
         for lo, hi in itertools.pairwise(bounds):
             block = order[lo:hi]
             order[lo:hi] = block[by_score(score[block])]
@@ -69,11 +104,11 @@ class Population:
     def peek(self, channel: str, day: int) -> int | None:
         """The next candidate this channel would contact on `day`, without taking them."""
         i = self._cursor[channel]
-        order, contacted = self.order, self.contacted
+        order, contacted, known = self.order, self.contacted, self.known_email
         end = self.available(day)
         while i < end:
-            c = int(order[i])
-            if not contacted[c] and (channel != "email" or self.known_email[c]):
+            c = i if order is None else int(order[i])
+            if not contacted.at(c) and (channel != "email" or known.at(c)):
                 self._cursor[channel] = i
                 return c
             i += 1
@@ -106,7 +141,7 @@ class Population:
     def _assign(self, email: np.ndarray, i: int, e: int, span: int) -> np.ndarray | None:
         n = len(email)
         lo = min(i, e)
-        known = self.known_email[self.order[lo : lo + span]]
+        known = self.known_email[self.candidates(slice(lo, lo + span))]
         k_cum = np.concatenate(([0], np.cumsum(known)))
         nk_cum = np.arange(len(k_cum)) - k_cum
         out = np.empty(n, dtype=np.int64)
@@ -139,7 +174,7 @@ class Population:
 
     def commit(self, positions: np.ndarray) -> np.ndarray:
         """Take the candidates at these positions of `order` (as `assign` gave them); their ids."""
-        candidates: np.ndarray = self.order[positions].astype(np.int64)
+        candidates = self.candidates(positions)
         self.contacted[candidates] = True
         self._cursor["inmail"], self._cursor["email"] = self._assigned
         return candidates

@@ -43,6 +43,7 @@ from .results import (
     replication_tables,
 )
 from .storage import atomic_folder
+from .writer import read_frame
 
 Part = tuple[dict[str, float], dict[str, pd.DataFrame]]
 
@@ -272,7 +273,7 @@ class _Stream:
         results = Results(scenario=scenario, seed=seed, runs=pd.DataFrame(self.kpis))
         results.save_summary(self.folder)
         daily = {
-            name: pd.read_parquet(self.folder / f"{name}.parquet")
+            name: read_frame(self.folder / f"{name}.parquet")
             for name in ("seat_days", "account_days")
             if (self.folder / f"{name}.parquet").is_file()
         }

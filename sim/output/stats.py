@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special  # stdtrit is Student t's quantile (what scipy.stats.t.ppf calls), without stats' import
 
 from .kpis import BY_NAME, KPIS, Bounds
 
@@ -35,7 +35,7 @@ def confidence_interval(values: Iterable[float], level: float = 0.95) -> Interva
     if n == 1:
         return {"mean": mean, "std": None, "ci_low": None, "ci_high": None, "n": 1}
     std = float(x.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * std / math.sqrt(n)
+    half = float(special.stdtrit(n - 1, 0.5 + level / 2)) * std / math.sqrt(n)
     return {"mean": mean, "std": std, "ci_low": mean - half, "ci_high": mean + half, "n": n}
 
 
@@ -47,7 +47,7 @@ def bounded_interval(values: Iterable[float], bounds: Bounds, level: float = 0.9
     mean, std, n = out["mean"], out["std"], int(out["n"] or 0)
     if mean is None or std is None or n < 2:
         return out
-    t = float(stats.t.ppf(0.5 + level / 2, n - 1))
+    t = float(special.stdtrit(n - 1, 0.5 + level / 2))
     se = float(std) / math.sqrt(n)
     m = float(mean)
     if bounds == "share":

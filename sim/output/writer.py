@@ -150,8 +150,8 @@ class TableWriter:
 
 def _figure_inmails(inmails: pd.DataFrame) -> pd.DataFrame:
     """What the time-to-response figure needs of inmails rows, compact: the answered ones and the first row
-    of each replication and channel (which replications and channels there are), with `responded_at`
-    holding the delay from sending (and no `sent_at`: `figure_inmails` puts back zeros)."""
+    of each replication and channel (which replications and channels there are), with `response_delay` (the
+    delay from sending, NaN when unanswered) instead of the two times."""
     key = inmails["replication"].to_numpy(dtype=np.int64) * 256 + inmails["channel"].cat.codes.to_numpy()
     first = np.zeros(len(inmails), dtype=bool)
     first[np.unique(key, return_index=True)[1]] = True
@@ -161,7 +161,7 @@ def _figure_inmails(inmails: pd.DataFrame) -> pd.DataFrame:
         {
             "replication": inmails["replication"].to_numpy()[keep].astype(np.int32),
             "channel": inmails["channel"].to_numpy()[keep],
-            "responded_at": inmails["responded_at"].to_numpy()[keep] - sent,
+            "response_delay": inmails["responded_at"].to_numpy()[keep] - sent,
         }
     )
 
@@ -172,8 +172,7 @@ def figure_inmails(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame()
     frame = pd.concat(frames, ignore_index=True)
-    frame["channel"] = frame["channel"].astype(str)
-    frame.insert(2, "sent_at", 0.0)  # responded_at holds the delay: delay - 0.0 is the delay, exactly
+    frame["channel"] = frame["channel"].astype("category").cat.remove_unused_categories()  # codes, not strings
     return frame
 
 
@@ -229,6 +228,13 @@ def _release_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
+
+
+def read_frame(path: Path) -> pd.DataFrame:
+    """A Parquet table as a frame, with the Arrow memory its reading used given back (not held to the end)."""
+    frame = pd.read_parquet(path)
+    _release_memory()
+    return frame
 
 
 class ReplicationWriter:
@@ -339,7 +345,7 @@ class ReplicationWriter:
             {
                 "replication": np.full(int(keep.sum()), self.replication, dtype=np.int32),
                 "channel": pd.Categorical.from_codes(code[keep], categories=pd.Index(names)),
-                "responded_at": responded[keep] - np.asarray(columns["sent_at"], dtype=np.float64)[keep],
+                "response_delay": responded[keep] - np.asarray(columns["sent_at"], dtype=np.float64)[keep],
             }
         )
 

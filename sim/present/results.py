@@ -26,6 +26,7 @@ from .figures import (
     credit_balance,
     credit_fate,
     draw_run_figures,
+    each_drawn_run_figure,
     refunds_per_week,
     response_rate,
     save_figure,
@@ -79,7 +80,7 @@ class Results(output_results.Results):
 def write_figures(scenario: Scenario, tables: Mapping[str, pd.DataFrame], folder: Path) -> None:
     """Each run figure that has data in `tables`, as `folder`/<stem>.png, with the rule values of `scenario`'s
     resolved rules (what `Results.save` and `inmail-sim run` write into figures/)."""
-    for stem, fig in draw_run_figures(tables, scenario.resolved_rules()).items():
+    for stem, fig in each_drawn_run_figure(tables, scenario.resolved_rules()):  # each saved and closed in turn
         save_figure(fig, folder / f"{stem}.png")
 
 

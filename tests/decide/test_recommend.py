@@ -229,9 +229,9 @@ def test_budget_keeps_the_plan_within_it() -> None:
         "levers": [{"key": "seats", "values": [1, 2, 3]}],
         "objective": "responses_within_budget",
         "budget": 2.5 * price * months,
-        "first_replications": 4,
-        "max_replications": 20,
-        "step": 4,
+        "first_replications": 8,  # KN's first stage sets how long a pair is compared: 4 is too few to rely on
+        "max_replications": 40,
+        "step": 8,
     }
     data = {**one_seat(decide), "costs": {"seat_price_per_month": {"recruiter": price}}}
     rec = recommend(load_scenario(data))

@@ -42,3 +42,16 @@ def test_share_interval_stays_within_zero_and_one(values: list[float]) -> None:
 def test_count_interval_is_never_negative(values: list[int]) -> None:
     ci = bounded_interval([float(v) for v in values], "non_negative")
     assert 0.0 <= ci["ci_low"] <= ci["mean"] * (1 + 1e-12) <= ci["ci_high"] * (1 + 1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=40), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_t_interval_is_the_student_t_interval(values: list[float], level: float) -> None:
+    """The interval is mean +- t(n-1) s / sqrt(n) with scipy.stats' t quantile (computed with its special
+    function, so that a run need not import scipy.stats)."""
+    from scipy import stats
+
+    x = np.asarray(values)
+    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1)) * float(x.std(ddof=1)) / np.sqrt(x.size)
+    ci = confidence_interval(values, level)
+    assert ci["ci_low"] == float(x.mean()) - half and ci["ci_high"] == float(x.mean()) + half

@@ -21,7 +21,7 @@ from ...rules import BlockReason
 from ...rules.account import SendRooms
 from ...rules.ledger import cap_room
 from ...rules.refund import credit_back, earliest_credit_back
-from ..behaviour import NO_RESPONSE, SimpleSampler, outcome_codes
+from ..behaviour import NO_RESPONSE, SimpleSampler
 from ..types import BLOCK_REASONS, COSTS, NO_CANDIDATES
 from .ledger import LedgerPass
 from .ordering import KEY_CHECK, Plan
@@ -237,12 +237,12 @@ class _SameDay:
         self.count = 0
         sampler = engine.sampler
         self.simple = isinstance(sampler, SimpleSampler)
-        self.cand = engine.population.order[engine.taken : engine.taken + len(plan[0])]
+        self.cand = engine.population.candidates(slice(engine.taken, engine.taken + len(plan[0])))
         if self.possible and isinstance(sampler, SimpleSampler):
             self.read_delay = sampler.read_delay[self.cand].tolist()
             self.reply_delay = sampler.reply_delay[self.cand].tolist()
-            self.responds = sampler.responds_inmail[self.cand].tolist()
-            codes = outcome_codes(sampler.quick[self.cand], sampler.accepts[self.cand])
+            self.responds = sampler.responds(self.cand).tolist()
+            codes = sampler.outcomes(self.cand)
             self.counted = engine.counts_code[codes].tolist()
 
     def after_spend(self, credits: _Credits, i: int, ti: float, sent: int, sid: int, a: int) -> None:

@@ -67,7 +67,7 @@ def vector_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     pop = engine.population
     seat_all = engine.seat_of[s_all]
     acct_all = engine.seat_account[seat_all]
-    window = pop.order[engine.taken : engine.taken + max(0, min(n_all, pop.available(day) - engine.taken))]
+    window = pop.candidates(slice(engine.taken, engine.taken + max(0, min(n_all, pop.available(day) - engine.taken))))
     conn_window, open_window = free_messages(engine.rules, pop.degree[window] == 1, pop.open_profile[window])
     u = engine.sending.peek(2 * n_all)
     bulk_all = u[0::2] < engine.bulk_share[s_all]
@@ -107,7 +107,7 @@ def _mixed_day(engine: FastOutreach, day: int, plan: Plan) -> bool:
     positions = pop.assign(email, day)
     if positions is None:
         return False
-    cand = pop.order[positions]
+    cand = pop.candidates(positions)
     inmail = ~email
     seat_all = np.where(inmail, engine.seat_of[s_all], -1)
     acct_all = np.where(inmail, engine.seat_account[seat_all], -1)

@@ -17,7 +17,7 @@ from .compare import paired_differences
 from .credits import credit_balance, credit_fate, refunds_per_week
 from .policy import response_rate
 from .responses import time_to_response
-from .run import FIGURE_TABLES, FIGURES, draw_run_figures, run_figures
+from .run import FIGURE_TABLES, FIGURES, draw_run_figures, each_drawn_run_figure, run_figures
 from .sends import blocked_by_reason, sends_and_blocks
 from .style import FIGSIZE, save_figure
 from .sweep import kpi_vs_factor
@@ -30,6 +30,7 @@ __all__ = [
     "credit_balance",
     "credit_fate",
     "draw_run_figures",
+    "each_drawn_run_figure",
     "kpi_vs_factor",
     "paired_differences",
     "refunds_per_week",

@@ -3,7 +3,7 @@ with the rule values the run's resolved rules give."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -46,7 +46,8 @@ def _has_data(stem: str, table: pd.DataFrame | None) -> bool:
     if stem == "refunds_per_week":
         return "kind" in table.columns and bool(table["kind"].astype(str).isin(["spend", "refund"]).any())
     if stem == "time_to_response":
-        return "responded_at" in table.columns and bool(table["responded_at"].notna().any())
+        column = "response_delay" if "response_delay" in table.columns else "responded_at"
+        return column in table.columns and bool(table[column].notna().any())
     return True
 
 
@@ -61,23 +62,39 @@ def run_figures(
     """Build every run figure from tables keyed account_days, seat_days, credits, inmails; skip ones with no data.
     The rule values drawn (`threshold`, the refund `windows`, the policy `window_days`) are the run's resolved
     rules."""
-    figures: dict[str, Figure] = {}
+    return dict(each_run_figure(tables, threshold, windows=windows, window_days=window_days, skip_empty=skip_empty))
+
+
+def each_run_figure(
+    tables: Mapping[str, pd.DataFrame | None],
+    threshold: float | None,
+    *,
+    windows: Iterable[float],
+    window_days: float | None = None,
+    skip_empty: bool = True,
+) -> Iterator[tuple[str, Figure]]:
+    """`run_figures` one figure at a time, so that each can be saved and closed before the next is drawn."""
+    windows = tuple(windows)
     for stem, func in FIGURES.items():
         table = tables.get(FIGURE_TABLES[stem])
         if skip_empty and not _has_data(stem, table):
             continue
         frame = table if table is not None else pd.DataFrame()
         if stem == "response_rate":
-            figures[stem] = response_rate(frame, threshold, window_days=window_days)
+            yield stem, response_rate(frame, threshold, window_days=window_days)
         elif stem == "time_to_response":
-            figures[stem] = time_to_response(frame, windows=tuple(windows))
+            yield stem, time_to_response(frame, windows=windows)
         else:
-            figures[stem] = func(frame)
-    return figures
+            yield stem, func(frame)
 
 
 def draw_run_figures(tables: Mapping[str, pd.DataFrame | None], rules: RuleValues) -> dict[str, Figure]:
     """Every run figure that has data, drawing the rule values of the run's resolved `rules` (a `Rules`, or the
     mapping a results folder records) as `sim.rules.captions.figure_rules` gives them."""
+    return dict(each_drawn_run_figure(tables, rules))
+
+
+def each_drawn_run_figure(tables: Mapping[str, pd.DataFrame | None], rules: RuleValues) -> Iterator[tuple[str, Figure]]:
+    """`draw_run_figures` one figure at a time."""
     drawn = figure_rules(rules)
-    return run_figures(tables, drawn.threshold, windows=drawn.refund_windows, window_days=drawn.trailing_days)
+    return each_run_figure(tables, drawn.threshold, windows=drawn.refund_windows, window_days=drawn.trailing_days)
