@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date
 
@@ -22,6 +23,16 @@ def _iso_weeks(days: np.ndarray, start: date) -> pd.Categorical:
     return pd.Categorical.from_codes(codes[inverse.ravel()], categories=pd.Index(categories.tolist()))
 
 
+@functools.lru_cache(maxsize=1024)
+def _week_span(first_day: int, end_day: int, start: date) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The ISO week codes of the days `first_day` to `end_day` - 1 and the weeks they index (a run's chunks
+    span the same few days again and again: each span is formatted once)."""
+    span = _iso_weeks(np.arange(first_day, end_day), start)
+    codes = np.asarray(span.codes, dtype=np.int64)
+    codes.flags.writeable = False
+    return codes, tuple(span.categories)
+
+
 def seat_week_sums(
     account: np.ndarray,
     accounts: list[str],
@@ -37,12 +48,12 @@ def seat_week_sums(
     are not many more of them than rows (a chunk's: a few days of one account's seats)."""
     days = np.asarray(days, dtype=np.int64)
     first_day = int(days.min()) if days.size else 0
-    span = _iso_weeks(np.arange(first_day, int(days.max()) + 1 if days.size else 1), start)
-    week = np.asarray(span.codes, dtype=np.int64)[days - first_day]
+    codes, weeks = _week_span(first_day, int(days.max()) + 1 if days.size else 1, start)
+    week = codes[days - first_day]
     seat = np.asarray(seat, dtype=np.int64)
     low = int(seat.min()) if seat.size else 0
     n_seats = (int(seat.max()) - low + 1) if seat.size else 1
-    n_weeks = max(len(span.categories), 1)
+    n_weeks = max(len(weeks), 1)
     key = (np.asarray(account, dtype=np.int64) * n_seats + (seat - low)) * n_weeks + week
     size = max(len(accounts), 1) * n_seats * n_weeks
     if size <= 4 * len(key) + 4096:
@@ -65,7 +76,7 @@ def seat_week_sums(
         {
             "account": np.asarray(accounts, dtype=object)[groups // (n_seats * n_weeks)],
             "seat": (groups // n_weeks) % n_seats + low,
-            "week": np.asarray(span.categories, dtype=object)[groups % n_weeks],
+            "week": np.asarray(weeks, dtype=object)[groups % n_weeks],
         }
     )
     frame["week"] = frame["week"].astype(str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,16 @@ def to_arrow(frame: pd.DataFrame, metadata: dict[str, Any] | None = None) -> Any
     return table.cast(pa.schema(fields, metadata={**(table.schema.metadata or {}), **extra}))
 
 
+def parquet_writer(path: Path, schema: Any) -> Any:
+    """A Parquet writer that dictionary-encodes only the category columns: on times, amounts and ids the
+    encoder's attempt at a dictionary is wasted work (it falls back to plain pages), about half the time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    categories = [field.name for field in schema if pa.types.is_dictionary(field.type)]
+    return pq.ParquetWriter(path, schema, use_dictionary=categories or False)
+
+
 class TableWriter:
     """Tables written to `<folder>/<name>.parquet` a piece at a time (one Parquet row group or more per
     piece, written in order on a thread of their own: `BackgroundWrites`), so that no table is ever whole in
@@ -79,7 +90,6 @@ class TableWriter:
     def write(self, name: str, piece: pd.DataFrame | Any) -> None:
         """Append a piece (a DataFrame or a pyarrow Table with the same columns) to table `name`."""
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         if isinstance(piece, pd.DataFrame):
             if not len(piece):
@@ -97,7 +107,7 @@ class TableWriter:
         writer = self._writers.get(name)
         if writer is None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            writer = self._writers[name] = pq.ParquetWriter(self.path(name), piece.schema)
+            writer = self._writers[name] = parquet_writer(self.path(name), piece.schema)
         elif not piece.schema.equals(writer.schema, check_metadata=False):
             piece = piece.cast(writer.schema)
         seen = self.categories.setdefault(name, {})
@@ -140,7 +150,7 @@ class TableWriter:
                     frame[col] = frame[col].cat.set_categories(labels)
                 table = to_arrow(frame, self.metadata)
                 if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
+                    writer = parquet_writer(tmp, table.schema)
                 writer.write_table(table.cast(writer.schema))
         finally:
             if writer is not None:
@@ -222,18 +232,27 @@ def _sum_figure_credits(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(frame.groupby(["replication", "kind", "date"], sort=False, as_index=False)["amount"].sum())
 
 
-def _release_memory() -> None:
-    """Give memory freed by the last chunk back to the system (otherwise a run's peak resident memory grows
-    with the number of chunks)."""
+RELEASE_EVERY = 4
+"""Chunks between two releases of freed memory (a release walks the whole heap: a few ms each)."""
+_chunks = itertools.count(1)
+
+
+def _release_memory(now: bool = False) -> None:
+    """Give memory freed by the last chunks back to the system, every `RELEASE_EVERY` chunks (or `now`):
+    otherwise a run's peak resident memory grows with the number of chunks."""
     import pyarrow as pa
 
-    pa.default_memory_pool().release_unused()
+    if now or next(_chunks) % RELEASE_EVERY == 0:
+        pa.default_memory_pool().release_unused()
 
 
 def read_frame(path: Path) -> pd.DataFrame:
-    """A Parquet table as a frame, with the Arrow memory its reading used given back (not held to the end)."""
-    frame = pd.read_parquet(path)
-    _release_memory()
+    """A Parquet table as the frame `pd.read_parquet` gives, each Arrow column let go of as the frame takes it
+    (half the peak of reading the table whole first), and that memory given back."""
+    import pyarrow.parquet as pq
+
+    frame: pd.DataFrame = pq.read_table(path).to_pandas(self_destruct=True, split_blocks=True)
+    _release_memory(now=True)
     return frame
 
 

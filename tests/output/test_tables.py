@@ -101,3 +101,17 @@ def test_one_name_per_concept_across_tables_and_kpis(folders: dict[str, Path]) -
     assert blocked and blocked <= runs  # sends_blocked_<reason>, the KPI's name
     assert {c for c in account_days if c.startswith("credits_")} <= runs
     assert "inmails_sent" in seat_days & runs and "credit_balance" in seat_days & account_days
+
+
+def test_read_frame_gives_what_pandas_reads(tmp_path: Path) -> None:
+    """The tables read back for the figures, with Arrow's memory let go of column by column, are the frames
+    `pd.read_parquet` gives, for every table of a results folder."""
+    from sim.output.writer import read_frame
+
+    out = tmp_path / "run"
+    assert main(["run", str(ROOT / "scenarios/baseline.yaml"), "--out", str(out), "--set", "horizon_days=15",
+                 "--replications", "2", "--quiet", "--no-report"]) == 0  # fmt: skip
+    tables = sorted(out.glob("*.parquet"))
+    assert {p.stem for p in tables} >= {"inmails", "credits", "seat_days", "account_days", "runs"}
+    for path in tables:
+        pd.testing.assert_frame_equal(read_frame(path), pd.read_parquet(path))
