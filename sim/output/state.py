@@ -5,7 +5,8 @@ forecast can carry on where that run stopped.
 
 What the tables cannot say, the run's own draws do: an InMail still unanswered at the horizon gets the
 response (or none) its candidate was drawn to give, sampled again from the same seed and replication
-(every behaviour model draws a candidate's answers up front)."""
+(every behaviour model draws a candidate's answers from streams of their own, in contact order, so a fresh
+pool draws them again exactly)."""
 
 from __future__ import annotations
 

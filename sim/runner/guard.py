@@ -37,6 +37,15 @@ def _total_memory() -> int:
         return 8 * 2**30
 
 
+def held_candidates(scenario: Scenario) -> int:
+    """How many candidates a replication holds at once: a few blocks of the contact order, drawn as the run
+    reaches them (`sim.model.drawn`), or the whole pool when a model with fit scores reorders it."""
+    from ..model.drawn import BLOCK  # here: the engines need not be imported to check a scenario
+
+    pool = scenario.candidates.population + scenario.candidates.arrivals_per_day * max(scenario.horizon_days - 1, 0)
+    return pool if scenario.behaviour.model == "segmented" else min(pool, 4 * BLOCK)
+
+
 def estimate(scenario: Scenario, replications: int | None = None, tables: bool = True) -> Estimate:
     """Upper-bound estimate of messages, peak memory and run time, with the settings to change if too large.
 
@@ -49,7 +58,7 @@ def estimate(scenario: Scenario, replications: int | None = None, tables: bool =
     attempts = int(per_rep * reps)
     messages = int(min(per_rep, scenario.candidates.population) * reps)
     senders = sum(g.count for g in scenario.team)
-    memory = scenario.candidates.population * BYTES_PER_CANDIDATE * 2 + sum(daily) * BYTES_PER_DAILY_ATTEMPT
+    memory = held_candidates(scenario) * BYTES_PER_CANDIDATE * 2 + sum(daily) * BYTES_PER_DAILY_ATTEMPT
     if tables:
         memory += messages * BYTES_PER_MESSAGE + senders * scenario.horizon_days * BYTES_PER_SENDER_DAY * reps
     seconds = messages / MESSAGES_PER_SECOND + attempts / ATTEMPTS_PER_SECOND

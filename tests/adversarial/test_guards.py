@@ -54,3 +54,17 @@ def test_the_estimate_counts_attempts_beyond_the_population() -> None:
 def test_verbose_prints_the_estimate(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     result = cli(capsys, "run", BASELINE, "-v", "--set", "team.0.daily_target=100000000", "--out", tmp_path / "r")
     assert result.code == 2 and "estimate:" in result.out and "send attempts" in result.out
+
+
+def test_the_memory_estimate_counts_the_candidates_a_run_holds() -> None:
+    """Candidates are drawn a block at a time as the run reaches them: a bigger pool costs the simple model no
+    memory, while the segmented model, which ranks the whole pool by fit, holds all of it."""
+
+    def memory(population: int, model: str) -> int:
+        data = sim.load_scenario(BASELINE).model_dump(mode="json")
+        data["candidates"]["population"] = population
+        data["behaviour"] = {"model": model}
+        return estimate(sim.load_scenario(data)).memory_bytes
+
+    assert memory(10_000_000, "simple") == memory(1_000_000, "simple")
+    assert memory(10_000_000, "segmented") > memory(1_000_000, "segmented") > memory(1_000_000, "simple")
