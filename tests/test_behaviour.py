@@ -238,3 +238,26 @@ def test_quick_replies_count_as_each_preset_says(preset: str) -> None:
         else:
             assert refunds == int((sent_at + 2 < 40).sum())
             assert counted.max() == 1.0
+
+
+def test_follow_up_draws_are_the_streams_second_draws_made_only_when_asked() -> None:
+    """The segmented model draws a candidate's follow-up answer and delay only in a run that follows up, and
+    they are what the response and reply-delay streams' second draws were when every run drew them."""
+    from sim.model.candidates import Population
+    from sim.model.segmented import SegmentedSampler
+    from sim.model.streams import Streams
+
+    scenario = sim.load_scenario(ROOT / "scenarios/baseline.yaml", ["horizon_days=5"])
+    spec = scenario.behaviour
+    assert isinstance(spec, SegmentedBehaviour)
+    streams = Streams(scenario.seed, 1)
+    population = Population(scenario.candidates, streams, scenario.horizon_days)
+    sampler = SegmentedSampler(spec, scenario.resolved_rules(), population, streams)
+    assert "u_follow_up" not in vars(sampler) and "follow_up_delay" not in vars(sampler)
+    n = population.size
+    fresh = Streams(scenario.seed, 1)
+    response, reply = fresh["response"], fresh["reply_delay"]
+    np.testing.assert_array_equal(sampler.u_response, response.random(n))
+    np.testing.assert_array_equal(sampler.reply_delay, spec.reply_delay.sample(reply, n))
+    np.testing.assert_array_equal(sampler.u_follow_up, response.random(n))
+    np.testing.assert_array_equal(sampler.follow_up_delay, spec.reply_delay.sample(reply, n))

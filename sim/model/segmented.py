@@ -9,6 +9,7 @@ scenarios with the same seed see the same candidates behave the same way (common
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -72,12 +73,25 @@ class SegmentedSampler:
             math.inf,
         )
         self.u_response = streams["response"].random(n)
-        self.u_follow_up = streams["response"].random(n)
         self.reply_delay = spec.reply_delay.sample(streams["reply_delay"], n)
-        self.follow_up_delay = spec.reply_delay.sample(streams["reply_delay"], n)
+        self._follow_up_streams = (streams["response"], streams["reply_delay"], n)  # drawn when first asked
         self.u_outcome = streams["outcome"].random(n)
         share = spec.quick_reply_share
         self.quick = streams["quick_reply"].random(n) < share if share else np.zeros(n, dtype=bool)
+
+    @functools.cached_property
+    def u_follow_up(self) -> np.ndarray:
+        """Each candidate's uniform for answering a follow-up: the second draw of the response stream, made
+        only by a run that follows up (nothing else draws from that stream, so the values are the same)."""
+        response, _, n = self._follow_up_streams
+        return response.random(n)
+
+    @functools.cached_property
+    def follow_up_delay(self) -> np.ndarray:
+        """Each candidate's delay in answering a follow-up: the reply-delay stream's second draw, when asked."""
+        _, reply, n = self._follow_up_streams
+        delays: np.ndarray = self.spec.reply_delay.sample(reply, n)
+        return delays
 
     def read_delay(self, candidate: int) -> float:
         """Days from sending to reading for this candidate (without a message, so tests can check the mixture)."""
