@@ -81,9 +81,13 @@ class Population:
         return np.asarray(positions, dtype=np.int64)
 
     def release(self) -> None:
-        """Free the candidates every channel has passed (all contacted); a reordered pool keeps them all."""
+        """Free the candidates every channel has passed (all contacted); a reordered pool keeps them all. The
+        cursor of a channel nobody sends on moves up with them (`assign` reads from the lower cursor)."""
         if self.order is None and self.channels:
             floor = min(self._cursor[c] for c in self.channels)
+            for channel, cursor in self._cursor.items():
+                if channel not in self.channels:
+                    self._cursor[channel] = max(cursor, floor)
             for drawn in self._columns:
                 drawn.release(floor)
 

@@ -60,6 +60,8 @@ class Drawn:
             self._check(int(index))
             return int(index) - self._low
         positions = np.asarray(index)
+        if positions.dtype == bool:
+            raise TypeError("a column is indexed by positions, not by a mask")
         if positions.size:
             self._reach(int(positions.max()) + 1)
             self._check(int(positions.min()))

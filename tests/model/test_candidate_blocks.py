@@ -85,3 +85,49 @@ def test_a_run_holds_a_window_of_the_pool_not_the_whole_of_it() -> None:
     assert min(pop._cursor.values()) > 2 * BLOCK  # the run went well past the first blocks
     for column in pop._columns:
         assert column.held <= 3 * BLOCK, column.held
+
+
+@pytest.mark.parametrize("team", [("inmail",), ("email",), ("email", "inmail")])
+def test_releasing_behind_the_cursors_never_changes_who_is_contacted(team: tuple[str, ...]) -> None:
+    """Days of sends on the team's channels (`assign` for runs of both, `peek` and `take` one at a time), the
+    pool released at each day's end in blocks of 8, give the candidates a pool that keeps everything gives;
+    a channel nobody sends on never reads a released block."""
+    rng = np.random.default_rng(5)
+    spec = CandidatesSpec(population=3000, known_email_share=0.35)
+    kept = Population(spec, Streams(2, 0), channels=team)
+    freed = Population(spec, Streams(2, 0), channels=team, block=8)
+    for _day in range(40):
+        email = rng.random(int(rng.integers(0, 30))) < (0.5 if len(team) == 2 else float(team == ("email",)))
+        by_runs = rng.random() < 0.5
+        for pop in (kept, freed):
+            if by_runs:
+                positions = pop.assign(email, 0)
+                assert positions is not None
+                pop.commit(positions)
+            else:
+                for is_email in email.tolist():
+                    c = pop.peek("email" if is_email else "inmail", 0)
+                    assert c is not None
+                    pop.take(c)
+        freed.release()
+        assert freed.peek("inmail", 0) == kept.peek("inmail", 0) or "inmail" not in team
+        assert freed.peek("email", 0) == kept.peek("email", 0) or "email" not in team
+    lowest = min(freed._cursor[c] for c in team)
+    assert lowest > 100 and all(column.held < 3000 for column in freed._columns)
+    np.testing.assert_array_equal(freed.contacted[lowest:], kept.contacted[lowest:])
+
+
+def test_a_team_all_on_email_runs_past_the_first_blocks() -> None:
+    """The bug: a team with no InMail sender left the InMail cursor at 0, and the pool, released behind the
+    email cursor, was then read from position 0."""
+    data = {
+        "name": "mailers",
+        "horizon_days": 120,
+        "accounts": [{"plan": "recruiter", "seats": 1}],
+        "team": [{"count": 20, "daily_target": 50, "channel": "email"}],
+        "candidates": {"population": 1_000_000, "known_email_share": 0.5},
+    }
+    model = FastOutreach(sim.load_scenario(data), 0)
+    out = model.run()
+    assert len(out.messages) == 20 * 50 * sum(1 for d in range(120) if model.weekdays[d] < 5)
+    assert model.population._cursor["email"] > 2 * BLOCK
