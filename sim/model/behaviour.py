@@ -76,7 +76,6 @@ class SimpleSampler:
     def __init__(self, spec: SimpleBehaviour, rules: Rules, population: Population, streams: Streams) -> None:
         self.p_inmail = spec.response_probability
         self.p_email = email_response_probability(rules, spec.response_probability)
-        self.accept_share = spec.accept_share
         read, reply = streams["read"], streams["reply_delay"]
         self.read_delay = population.column(lambda k: spec.read_delay.sample(read, k))
         self.u_response = population.column(uniform(streams["response"]))

@@ -26,7 +26,7 @@ def by_score(score: np.ndarray) -> np.ndarray:
     return index
 
 
-def channels(scenario: Scenario) -> tuple[str, ...]:
+def team_channels(scenario: Scenario) -> tuple[str, ...]:
     """The channels the scenario's team sends on (each keeps its own place in the contact order)."""
     return tuple(sorted({group.channel for group in scenario.team}))
 

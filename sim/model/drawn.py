@@ -28,9 +28,6 @@ class Drawn:
         self._low = 0  # the first position held
         self._values: np.ndarray = draw(0)
 
-    def __len__(self) -> int:
-        return self.size
-
     @property
     def held(self) -> int:
         """How many positions are in memory (for tests and the benchmark)."""

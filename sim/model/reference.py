@@ -16,7 +16,7 @@ from ..config.scenario import Scenario
 from ..rules import Calendar, Cost
 from ..rules.ledger import CreditLedger, Movement
 from .behaviour import NO_RESPONSE, Lifecycle, Sampler
-from .candidates import Population, channels
+from .candidates import Population, team_channels
 from .events import urgent
 from .recruiter import Recruiter
 from .samplers import make_sampler
@@ -78,7 +78,7 @@ class Outreach:
         if tables == "summary":
             ledger = partial(DailyLedger, horizon=self.horizon)
         self.accounts, seats_by_spec = build_accounts(scenario, self.calendar, ledger=ledger)
-        self.population = Population(scenario.candidates, self.streams, self.horizon, channels(scenario))
+        self.population = Population(scenario.candidates, self.streams, self.horizon, team_channels(scenario))
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = self.streams["sending"]
         self.senders = staff(scenario, seats_by_spec)

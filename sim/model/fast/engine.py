@@ -48,7 +48,7 @@ from ...rules import Calendar, PolicyState, Seat
 from ...rules.ledger import Movement
 from ...rules.policy import rates_are_low, trailing_rates, window_end, window_start
 from ..behaviour import OUTCOMES, Sampler, SimpleSampler
-from ..candidates import Population, channels
+from ..candidates import Population, team_channels
 from ..events import urgent
 from ..samplers import make_sampler
 from ..segmented import SegmentedSampler
@@ -121,7 +121,7 @@ class FastOutreach:
             lambda sid: ArrayCounts(self.pol_sent, self.pol_resp, sid, self.pol_offset),
             lambda cap, expiry: FastLedger(cap, expiry, self.registry),
         )
-        self.population = Population(scenario.candidates, self.streams, self.horizon, channels(scenario))
+        self.population = Population(scenario.candidates, self.streams, self.horizon, team_channels(scenario))
         self.sampler: Sampler = make_sampler(scenario.behaviour, self.rules, self.population, self.streams)
         self.sending = Uniforms(self.streams["sending"])
         self.senders = staff(scenario, seats_by_spec)
