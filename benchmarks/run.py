@@ -13,7 +13,8 @@ benchmarks/results.json and prints a table. Figures:
 - per workload: wall time of one replication (building the model and `run()`; table building is timed
   apart), InMails simulated per second (messages sent, over that wall time), SimPy events per InMail,
   peak memory (the process's maximum resident set size after `run()`, and after building the tables), and
-  the ratio of InMails per second to bare-SimPy events per second: the figure that holds across machines.
+  the ratio of send attempts per second (InMails sent and attempts a rule refused, as issue 14 counts
+  them) to bare-SimPy events per second: the figure that holds across machines.
 
 - `inmail-sim run` of the 1,000-seat workload for 365 days, once with `--tables full` (every table written:
   per-InMail and credits rows streamed to Parquet) and once with `--tables summary` (KPIs and daily
@@ -48,7 +49,7 @@ import workloads  # noqa: E402
 RESULTS = HERE / "results.json"
 EXPECTED = HERE / "expected_counts.json"
 BARE_EVENTS = 1_000_000
-TARGET_RATIO = 1.0  # InMails per second per bare-SimPy event per second, every path at 1,000 seats (issue 14)
+TARGET_RATIO = 1.0  # attempts per second per bare-SimPy event per second, every path at 1,000 seats (issue 14)
 TARGET_SCALING = 1.3  # time per InMail at 1,000 seats over that at 10 seats
 TARGET_YEAR_SECONDS = 40.0  # `inmail-sim run --tables full`, 1,000 seats for 365 days
 TARGET_YEAR_MB = 500.0  # peak memory of that command
@@ -81,6 +82,7 @@ def one_run(engine: str, seats: int, days: int, tables: bool, path: str = "refer
     is not "reference"), measured: what a child process prints."""
     import sim
     from sim.model import ENGINES
+    from sim.model.types import BLOCK_REASONS
     from sim.output.results import replication_kpis, replication_tables
 
     if path == "reference":
@@ -103,6 +105,7 @@ def one_run(engine: str, seats: int, days: int, tables: bool, path: str = "refer
         "days": scenario.horizon_days,
         "messages": len(out.messages),
         "inmails_sent": int(kpis["inmails_sent"]),
+        "attempts": len(out.messages) + sum(int(kpis[f"sends_blocked_{r}"]) for r in BLOCK_REASONS),
         "events": int(out.events),
         "build_seconds": built - start,
         "run_seconds": done - built,
@@ -265,6 +268,7 @@ def summarise(runs: list[dict[str, Any]], bare_rate: float) -> dict[str, Any]:
     seconds = _median(runs, "seconds")
     assert seconds is not None
     rate = statistics.median(r["messages"] / r["seconds"] for r in runs)
+    attempt_rate = statistics.median(r["attempts"] / r["seconds"] for r in runs)
     return {
         "engine": first["engine"],
         "path": first.get("path", "reference"),
@@ -273,16 +277,18 @@ def summarise(runs: list[dict[str, Any]], bare_rate: float) -> dict[str, Any]:
         "runs": len(runs),
         "messages": first["messages"],
         "inmails_sent": first["inmails_sent"],
+        "attempts": first["attempts"],
         "events": first["events"],
         "seconds": seconds,
         "build_seconds": _median(runs, "build_seconds"),
         "run_seconds": _median(runs, "run_seconds"),
         "tables_seconds": _median(runs, "tables_seconds"),
         "inmails_per_second": rate,
+        "attempts_per_second": attempt_rate,
         "run_inmails_per_second": statistics.median(r["messages"] / r["run_seconds"] for r in runs),
         "microseconds_per_inmail": 1e6 / rate,
         "events_per_inmail": first["events"] / first["messages"],
-        "ratio_to_bare_simpy": rate / bare_rate,
+        "ratio_to_bare_simpy": attempt_rate / bare_rate,
         "peak_mb": _median(runs, "peak_mb"),
         "rss_start_mb": _median(runs, "rss_start_mb"),
         "peak_with_tables_mb": _median(runs, "peak_with_tables_mb"),
@@ -300,14 +306,16 @@ def table(bare: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         f"bare SimPy: {bare['events_per_second']:,.0f} events/s (median of {bare['runs']} runs of "
         f"{BARE_EVENTS:,} timeouts)",
         "",
-        f"{'engine':<10}{'path':<17}{'seats':>6}{'days':>5}{'runs':>5}{'InMails':>12}{'wall s':>9}{'run s':>8}"
+        f"{'engine':<10}{'path':<17}{'seats':>6}{'days':>5}{'runs':>5}{'InMails':>12}{'attempts':>12}{'wall s':>9}"
+        f"{'run s':>8}"
         f"{'tables s':>9}"
         f"{'InMails/s':>12}{'us/InMail':>10}{'events/InMail':>14}{'ratio':>7}{'peak MB':>9}{'+tables MB':>11}",
     ]
     for r in rows:
         lines.append(
             f"{r['engine']:<10}{r['path']:<17}{r['seats']:>6}{r['days']:>5}{r['runs']:>5}{r['messages']:>12,}"
-            f"{r['seconds']:>9.2f}{_fmt(r['run_seconds'], '8.2f')}{_fmt(r['tables_seconds'], '9.2f')}"
+            f"{r['attempts']:>12,}{r['seconds']:>9.2f}{_fmt(r['run_seconds'], '8.2f')}"
+            f"{_fmt(r['tables_seconds'], '9.2f')}"
             f"{r['inmails_per_second']:>12,.0f}{r['microseconds_per_inmail']:>10.2f}{r['events_per_inmail']:>14.5f}"
             f"{r['ratio_to_bare_simpy']:>7.3f}{_fmt(r['peak_mb'], '9.0f')}{_fmt(r['peak_with_tables_mb'], '11.0f')}"
         )
@@ -332,7 +340,7 @@ def targets(
         row = find("fast", 1000, workloads.PATHS[path][0], path)
         if row:
             ratio = row["ratio_to_bare_simpy"]
-            checks.append(_check(f"path {path}: at least {TARGET_RATIO} InMails/s per bare-SimPy event/s",
+            checks.append(_check(f"path {path}: at least {TARGET_RATIO} attempts/s per bare-SimPy event/s",
                                  round(ratio, 3), ratio >= TARGET_RATIO))  # fmt: skip
     big, small = find("fast", 1000, 90), find("fast", 10, 90)
     if big and small:

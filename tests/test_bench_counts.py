@@ -49,3 +49,14 @@ def test_the_benchmark_measures_a_workload_with_its_tables() -> None:
 
     measured = bench.one_run("fast", 10, 10, True, "reference")
     assert measured["messages"] > 0 and measured["tables_seconds"] >= 0
+
+
+def test_the_benchmark_counts_every_attempt_sent_or_refused() -> None:
+    """The paths' ratio is attempts per second (issue 14): where credits bind, a refused attempt counts
+    too, so every planned attempt is counted once, sent or not."""
+    import run as bench
+    import workloads
+
+    measured = bench.one_run("fast", 10, 90, False, "credits-bind")
+    planned = 10 * workloads.SENDS_PER_DAY * workloads.workdays(90)
+    assert measured["messages"] < measured["attempts"] == planned
