@@ -141,18 +141,10 @@ class _Credits:
 
 
 def decide(
-    engine: FastOutreach,
-    day: int,
-    rooms: SendRooms,
-    plan: Plan,
-    seat: np.ndarray,
-    account: np.ndarray,
-    bulk: np.ndarray,
-    personalised: np.ndarray,
-    conn_window: np.ndarray,
-    open_window: np.ndarray,
+    engine: FastOutreach, day: int, rooms: SendRooms, plan: Plan, seat: np.ndarray, account: np.ndarray,
+    bulk: np.ndarray, personalised: np.ndarray, conn_window: np.ndarray, open_window: np.ndarray,
     old: tuple[np.ndarray, ...],
-) -> Pass:
+) -> Pass:  # fmt: skip
     """One pass over the day's attempts in order, refusing what `Account.try_send` would refuse, in its order
     (1st-degree connection, policy, daily limit, first week, Open Profile allowance, seat credit limit,
     credits), with the credits due back applied before each attempt in (time, key) order. `rooms` is what
@@ -167,58 +159,96 @@ def decide(
     balance, heap, next_time, spent_by = credits.balance, credits.heap, credits.next_time, credits.spent
     refunds = _SameDay(engine, day, plan, personalised, bulk)
     ok, reason, costs = bytearray(n), bytearray(n), bytearray(n_cand)
-    sent, drawn = 0, n
-    for i in range(n):
-        ti = tl[i]
-        if next_time <= ti or heap:
-            next_time = credits.due_before(ti, kl[i])
+    sent, drawn, start, end = 0, n, 0, n
+    while start < n:
+        for i in range(start, n):
+            ti = tl[i]
+            if next_time <= ti or heap:
+                next_time = credits.due_before(ti, kl[i])
+            if sent == n_cand:
+                drawn = min(drawn, i)
+                reason[i:] = bytes([R_NO_CANDIDATES]) * (n - i)
+                break
+            sid = sl[i]
+            cost = CONN
+            if not conn[sent]:
+                if restricted[sid] and (bl[i] or one_to_one[sid] <= 0):
+                    reason[i] = R_POLICY
+                    continue
+                if daily[sid] <= 0:
+                    reason[i] = R_DAILY
+                    continue
+                if send[sid] <= 0:
+                    reason[i] = R_FIRST_WEEK
+                    continue
+                cost = OPEN if opn[sent] and free[sid] > 0 else CREDIT
+                if cost == CREDIT:
+                    if credit_room[sid] <= 0:
+                        reason[i] = R_SEAT_LIMIT
+                        continue
+                    a = al[i]
+                    if balance[a] <= 0:
+                        reason[i] = R_NO_CREDIT
+                        if not opn[sent] and max(balance) <= 0:
+                            end = _penniless(tl, i + 1, min(next_time, heap[0][0] if heap else math.inf))
+                            if end:
+                                break
+                        continue
+                    credit_room[sid] -= 1
+                    balance[a] -= 1
+                    spent_by[a](sent)
+                    if refunds.possible:
+                        refunds.after_spend(credits, i, ti, sent, sid, a)
+                else:
+                    free[sid] -= 1
+                daily[sid] -= 1
+                send[sid] -= 1
+                if restricted[sid] and not bl[i]:
+                    one_to_one[sid] -= 1
+            ok[i] = 1
+            costs[sent] = cost
+            sent += 1
+        else:
+            break
         if sent == n_cand:
-            drawn = min(drawn, i)
-            reason[i] = R_NO_CANDIDATES
-            continue
-        sid = sl[i]
-        cost = CONN
-        if not conn[sent]:
-            if restricted[sid] and (bl[i] or one_to_one[sid] <= 0):
-                reason[i] = R_POLICY
-                continue
-            if daily[sid] <= 0:
-                reason[i] = R_DAILY
-                continue
-            if send[sid] <= 0:
-                reason[i] = R_FIRST_WEEK
-                continue
-            cost = OPEN if opn[sent] and free[sid] > 0 else CREDIT
-            if cost == CREDIT:
-                if credit_room[sid] <= 0:
-                    reason[i] = R_SEAT_LIMIT
-                    continue
-                a = al[i]
-                if balance[a] <= 0:
-                    reason[i] = R_NO_CREDIT
-                    continue
-                credit_room[sid] -= 1
-                balance[a] -= 1
-                spent_by[a](sent)
-                if refunds.possible:
-                    refunds.after_spend(credits, i, ti, sent, sid, a)
-            else:
-                free[sid] -= 1
-            daily[sid] -= 1
-            send[sid] -= 1
-            if restricted[sid] and not bl[i]:
-                one_to_one[sid] -= 1
-        ok[i] = 1
-        costs[sent] = cost
-        sent += 1
-    return Pass(
-        np.frombuffer(ok, dtype=np.uint8).astype(bool),
-        np.frombuffer(reason, dtype=np.int8).copy(),
-        np.frombuffer(costs, dtype=np.int8)[:sent].copy(),
-        drawn,
-        credits.finish(),
-        refunds.count,
-    )
+            break
+        seats = seat[i + 1 : end]
+        reason[i + 1 : end] = refusals(rooms, seats, bulk[i + 1 : end], daily, send, credit_room, one_to_one)
+        start = end
+    return Pass(np.frombuffer(ok, dtype=np.uint8).astype(bool), np.frombuffer(reason, dtype=np.int8).copy(),
+                np.frombuffer(costs, dtype=np.int8)[:sent].copy(), drawn, credits.finish(), refunds.count)  # fmt: skip
+
+
+PENNILESS_STRETCH = 256
+"""The fewest attempts worth refusing at once (`_penniless`) rather than one by one."""
+
+
+def _penniless(t: list[float], start: int, due: float) -> int:
+    """Where a stretch of attempts that no credit can reach ends: from `start` (every pool empty, the next
+    candidate in line costs a credit whoever sends) to the first attempt at or after `due`, the next time a
+    credit comes back. 0 when the stretch is too short to be worth refusing at once."""
+    end = bisect.bisect_left(t, due, start)
+    return end if end - start >= PENNILESS_STRETCH else 0
+
+
+def refusals(
+    rooms: SendRooms,
+    seats: np.ndarray,
+    bulk: np.ndarray,
+    daily: list[int],
+    send: list[int],
+    credit_room: list[int],
+    one_to_one: list[int],
+) -> bytes:
+    """Why each of a stretch of attempts is refused while every pool is empty and the candidate in line costs
+    a credit: what the pass asks one attempt at a time, in the same order, for all of them at once (nothing
+    is sent, so no room moves)."""
+    code = np.full(len(seats), R_NO_CREDIT, dtype=np.int8)
+    for room, why in ((credit_room, R_SEAT_LIMIT), (send, R_FIRST_WEEK), (daily, R_DAILY)):
+        code[np.asarray(room)[seats] <= 0] = why
+    policy = rooms.restricted[seats] & (bulk | (np.asarray(one_to_one)[seats] <= 0))
+    code[policy] = R_POLICY
+    return code.tobytes()
 
 
 class _SameDay:
