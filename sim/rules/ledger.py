@@ -155,22 +155,28 @@ class CreditLedger:
     def hold_returned(self, times: list[float]) -> None:
         """Batches for credits that came back one at a time at `times` and were kept (the balance is the
         caller's): a bulk form of what `refund` does to the batches."""
-        if times and self.batch_expiry_days is None and self.merges_alike:
-            self._hold(times[0], len(times))
+        expiry = self.batch_expiry_days
+        if expiry is None:
+            if times and self.merges_alike:
+                self._hold(times[0], len(times))
+                return
+            self.batches.extend(Batch(when, 1, None) for when in times)
             return
-        for when in times:
-            self._hold(when, 1)
+        self.batches.extend(Batch(when, 1, when + expiry) for when in times)
 
     def take_oldest(self, n: int) -> None:
         """Take `n` credits from the batches, oldest first (the caller checked they are held; the balance is
         the caller's): a bulk form of what `spend` does to the batches."""
+        batches = self.batches
         while n:
-            head = self.batches[0]
-            used = min(n, head.remaining)
-            head.remaining -= used
-            n -= used
-            if head.remaining == 0:
-                self.batches.popleft()
+            head = batches[0]
+            if head.remaining <= n:
+                n -= head.remaining
+                head.remaining = 0
+                batches.popleft()
+            else:
+                head.remaining -= n
+                n = 0
 
     def quiet_until(self, t: float) -> bool:
         """True when no batch expires before `t`, and none made from now on could (expiry of a day or more)."""
