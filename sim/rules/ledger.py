@@ -95,8 +95,7 @@ class CreditLedger:
 
     def open_on(self, held: list[tuple[float, int]]) -> None:
         """`open_with` batches given as (created, credits), oldest first: each expires by the pool's rule."""
-        expiry = self.batch_expiry_days
-        self.open_with([Batch(c, n, None if expiry is None else c + expiry) for c, n in held])
+        self.open_with([self._batch(c, n) for c, n in held])
 
     def empty_like(self) -> CreditLedger:
         """A new, empty pool under the same rules (cap and batch expiry), to replay movements into."""
@@ -142,27 +141,25 @@ class CreditLedger:
             self.balance += room
         return room
 
+    def _batch(self, t: float, n: int) -> Batch:
+        """A batch of `n` credits arriving at `t`, expiring by the pool's rule."""
+        expiry = self.batch_expiry_days
+        return Batch(t, n, None if expiry is None else t + expiry)
+
     def _hold(self, t: float, n: int) -> None:
         """Batches for `n` credits arriving at `t` (the balance is the caller's)."""
-        if self.batch_expiry_days is None:
-            if self.merges_alike and self.batches:
-                self.batches[-1].remaining += n
-            else:
-                self.batches.append(Batch(t, n, None))
+        if self.batch_expiry_days is None and self.merges_alike and self.batches:
+            self.batches[-1].remaining += n
         else:
-            self.batches.append(Batch(t, n, t + self.batch_expiry_days))
+            self.batches.append(self._batch(t, n))
 
     def hold_returned(self, times: list[float]) -> None:
         """Batches for credits that came back one at a time at `times` and were kept (the balance is the
         caller's): a bulk form of what `refund` does to the batches."""
-        expiry = self.batch_expiry_days
-        if expiry is None:
-            if times and self.merges_alike:
-                self._hold(times[0], len(times))
-                return
-            self.batches.extend(Batch(when, 1, None) for when in times)
+        if times and self.batch_expiry_days is None and self.merges_alike:
+            self._hold(times[0], len(times))
             return
-        self.batches.extend(Batch(when, 1, when + expiry) for when in times)
+        self.batches.extend(self._batch(when, 1) for when in times)
 
     def take_oldest(self, n: int) -> None:
         """Take `n` credits from the batches, oldest first (the caller checked they are held; the balance is
