@@ -44,12 +44,12 @@ class SegmentedSampler:
         self.reads_english = attrs.random(n) < english_share
         notified = attrs.random(n) < notify_share
         not_spam = attrs.random(n) >= spam_share
-        self.activity = np.empty(n, dtype=np.int8)
         u_activity = attrs.random(n)
-        for k, segment in enumerate(spec.segments):
-            cum = np.cumsum(segment.activity.shares())
-            mine = seg == k
-            self.activity[mine] = np.minimum(np.searchsorted(cum, u_activity[mine], side="right"), 3)
+        # the activity class: how many of its segment's cumulative class shares the uniform reaches (at most 3)
+        cum = np.cumsum([segment.activity.shares() for segment in spec.segments], axis=1)
+        self.activity = np.zeros(n, dtype=np.int8)
+        for j in range(3):
+            self.activity += cum[:, j][seg] <= u_activity
         self.fit = streams["fit"].beta(spec.fit.alpha, spec.fit.beta, n)
         mean_fit = spec.fit.alpha / (spec.fit.alpha + spec.fit.beta)
         self.fit_mult = (self.fit / mean_fit) ** spec.fit.effect
